@@ -1,0 +1,17 @@
+import os
+import sys
+
+import pytest
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+@pytest.fixture
+def tiny_kwargs():
+    """A reduced-depth/width TResNet for fast tests (all block types, strides and SE placements kept)."""
+    return dict(layers=(1, 2, 1, 1), width=0.25)

@@ -1,0 +1,45 @@
+"""Inference-only transforms: fold norm layers into the preceding convs (opt-in; never for training)."""
+from __future__ import annotations
+
+import copy
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .layers import ConvNormAct
+from .norm import is_norm_act
+
+
+class LeakyReLUOrIdentity(nn.Module):
+    """The activation left behind when a norm+act layer is folded into its conv."""
+
+    def __init__(self, activation: str, slope: float):
+        super().__init__()
+        self.leaky = activation == "leaky_relu"
+        self.slope = float(slope)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.leaky_relu(x, self.slope, inplace=True) if self.leaky else x
+
+
+@torch.no_grad()
+def fold_norms(model: nn.Module, inplace: bool = False) -> nn.Module:
+    """Return an eval-mode copy of ``model`` whose ConvNormAct norms are folded into conv weight + bias.
+
+    Works for both norm modes: the state dict's weight is the applied scale (see ``norm.py``).
+    """
+    model = model if inplace else copy.deepcopy(model)
+    model.eval()
+    for m in model.modules():
+        if isinstance(m, ConvNormAct) and is_norm_act(m.bn):
+            sd = m.bn.state_dict()  # canonical: weight is the applied scale
+            scale = sd["weight"] / torch.sqrt(sd["running_var"] + m.bn.eps)
+            conv = m.conv
+            fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
+                              conv.dilation, conv.groups, bias=True).to(conv.weight.device, conv.weight.dtype)
+            fused.weight.copy_(conv.weight * scale.reshape(-1, 1, 1, 1))
+            fused.bias.copy_(sd["bias"] - sd["running_mean"] * scale)
+            m.conv = fused
+            m.bn = LeakyReLUOrIdentity(m.bn.activation, m.bn.activation_param)
+    return model

@@ -1,0 +1,77 @@
+"""The small building blocks of TResNet: SpaceToDepth stem, anti-alias blur, SE, conv+norm+act."""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .norm import make_norm_act
+
+
+class SpaceToDepth(nn.Module):
+    """(N, C, H, W) -> (N, 16C, H/4, W/4), channel order (dy, dx, c) as in the official code.
+
+    Uses ``reshape`` rather than ``view`` so channels_last inputs work.
+    """
+
+    block: int = 4
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.shape
+        if not torch.jit.is_tracing() and (h % 4 != 0 or w % 4 != 0):
+            raise ValueError("SpaceToDepth needs H and W divisible by 4, got " + str(h) + "x" + str(w))
+        x = x.reshape(n, c, h // 4, 4, w // 4, 4).permute(0, 3, 5, 1, 2, 4)
+        return x.reshape(n, c * 16, h // 4, w // 4)
+
+
+class BlurPool2d(nn.Module):
+    """Anti-alias downsampling: fixed depthwise [1,2,1]x[1,2,1]/16 filter, reflect padding 1, stride 2.
+
+    The filter is a non-persistent buffer: it follows ``.to()`` (device, dtype), never appears in checkpoints and
+    works on CPU, under DDP and with channels_last.
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        k = torch.tensor([1.0, 2.0, 1.0])
+        filt = (k[:, None] * k[None, :]) / 16.0
+        self.channels = channels
+        self.register_buffer("filt", filt.expand(channels, 1, 3, 3).contiguous(), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.pad(x, (1, 1, 1, 1), mode="reflect")
+        return F.conv2d(x, self.filt, stride=2, groups=self.channels)
+
+
+class SqueezeExcite(nn.Module):
+    """SE: mean pool -> 1x1 conv -> ReLU -> 1x1 conv -> sigmoid -> channel-wise scale."""
+
+    def __init__(self, channels: int, reduced: int):
+        super().__init__()
+        self.fc1 = nn.Conv2d(channels, reduced, 1, bias=True)
+        self.fc2 = nn.Conv2d(reduced, channels, 1, bias=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s = x.mean((2, 3), keepdim=True)
+        s = self.fc2(F.relu(self.fc1(s), inplace=True))
+        return x * s.sigmoid()
+
+
+class ConvNormAct(nn.Module):
+    """conv (no bias) -> norm+act -> optional blur.
+
+    With ``blur=True`` and stride 2, the conv runs at stride 1 and the blur does the downsampling (TResNet's
+    anti-aliasing). Keys: ``conv``, ``bn`` (same layout as timm).
+    """
+
+    def __init__(self, in_ch: int, out_ch: int, kernel_size: int, norm: str, stride: int = 1,
+                 activation: str = "leaky_relu", slope: float = 1e-3, blur: bool = False):
+        super().__init__()
+        use_blur = blur and stride == 2
+        self.conv = nn.Conv2d(in_ch, out_ch, kernel_size, stride=1 if use_blur else stride,
+                              padding=kernel_size // 2, bias=False)
+        self.bn = make_norm_act(norm, out_ch, activation, slope)
+        self.aa = BlurPool2d(out_ch) if use_blur else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.aa(self.bn(self.conv(x)))

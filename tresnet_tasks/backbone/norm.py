@@ -1,0 +1,152 @@
+"""Normalisation + activation layers: plain BatchNorm (``bn``) and InPlace-ABN (``iabn``), interchangeable.
+
+State dicts always hold the *applied* scale in ``weight`` (plain-BatchNorm meaning, as in timm). InPlace-ABN applies
+``|w| + eps`` to its raw parameter ``w``, so :class:`InPlaceABNAct` converts on save (``|w| + eps``) and on load
+(``w = s - eps``). A checkpoint therefore loads into either mode with ``load_state_dict`` and gives the same
+function; the conversion is exact whenever every scale is >= eps, which holds for any model built here or trained
+with InPlace-ABN.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+import warnings
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+NORM_MODES = ("auto", "bn", "iabn")
+ACTIVATIONS = ("leaky_relu", "identity")
+
+
+class BatchNormAct2d(nn.BatchNorm2d):
+    """BatchNorm2d followed by an in-place leaky ReLU (or nothing): the plain-PyTorch twin of InPlaceABN.
+
+    Subclasses BatchNorm2d so that mmengine/mmdet recognise it as a norm layer (``norm_eval``, weight-decay rules).
+    """
+
+    def __init__(self, num_features: int, activation: str = "leaky_relu", activation_param: float = 0.01,
+                 eps: float = 1e-5, momentum: float = 0.1):
+        super().__init__(num_features, eps=eps, momentum=momentum)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+        self.activation = activation
+        self.activation_param = float(activation_param)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            self.num_batches_tracked.add_(1)
+        x = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
+                         0.1 if self.momentum is None else self.momentum, self.eps)
+        if self.activation == "leaky_relu":
+            x = F.leaky_relu(x, self.activation_param, inplace=True)
+        return x
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, activation={self.activation}, slope={self.activation_param}"
+
+
+@functools.lru_cache(maxsize=None)
+def iabn_available() -> bool:
+    """True when inplace_abn imports and its compiled backend runs a forward pass here."""
+    try:
+        from inplace_abn import InPlaceABN
+        layer = InPlaceABN(2, activation="identity")
+        layer(torch.randn(2, 2, 2, 2))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not usable"
+        return False
+
+
+@functools.lru_cache(maxsize=None)
+def _iabn_class():
+    from inplace_abn import InPlaceABN, InPlaceABNSync
+
+    class _CanonicalWeight:
+        """Mixin: (de)serialise ``weight`` as the applied scale ``|w| + eps`` (see module docstring)."""
+
+        def _save_to_state_dict(self, destination, prefix, keep_vars):
+            super()._save_to_state_dict(destination, prefix, keep_vars)
+            if self.weight is not None:
+                destination[prefix + "weight"] = self.weight.detach().abs() + self.eps
+
+        def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                                  unexpected_keys, error_msgs):
+            key = prefix + "weight"
+            if key in state_dict and self.weight is not None:
+                scale = state_dict[key]
+                if bool((scale < 0).any()):
+                    warnings.warn(f"{key}: negative BatchNorm scales cannot be represented by InPlace-ABN "
+                                  "(it applies |w| + eps); their sign is lost. Use norm='bn' for this checkpoint.")
+                state_dict[key] = scale - self.eps
+            super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                          unexpected_keys, error_msgs)
+
+    class InPlaceABNAct(_CanonicalWeight, InPlaceABN):
+        """inplace_abn's InPlaceABN with canonical (applied-scale) state-dict weights."""
+
+    class InPlaceABNSyncAct(_CanonicalWeight, InPlaceABNSync):
+        """Distributed (synchronised statistics) variant for DDP training."""
+
+    return InPlaceABNAct, InPlaceABNSyncAct
+
+
+_announced: set = set()
+
+
+def resolve_norm(norm: str) -> str:
+    """Map ``auto`` to ``iabn`` or ``bn`` (saying which, once per process) and validate the mode."""
+    if norm not in NORM_MODES:
+        raise ValueError(f"norm must be one of {NORM_MODES}, got {norm!r}")
+    if norm == "iabn" and not iabn_available():
+        raise RuntimeError("norm='iabn' requested but inplace_abn (or its compiled backend) is not usable here; "
+                           "run scripts/setup_env.sh or use norm='bn' (same weights, same outputs)")
+    if norm == "auto":
+        norm = "iabn" if iabn_available() else "bn"
+        if norm not in _announced:
+            _announced.add(norm)
+            why = "inplace_abn backend loaded" if norm == "iabn" else "inplace_abn not usable"
+            print(f"[tresnet_tasks] norm='auto' -> '{norm}' ({why})", file=sys.stderr)
+    return norm
+
+
+def make_norm_act(norm: str, num_features: int, activation: str = "leaky_relu",
+                  activation_param: float = 1e-3, sync: bool = False) -> nn.Module:
+    """Build a norm+activation layer of the resolved mode ``bn`` or ``iabn``."""
+    if norm == "bn":
+        if sync:
+            raise ValueError("sync is only for norm='iabn'; for 'bn' use convert_sync_norm() on the model")
+        return BatchNormAct2d(num_features, activation, activation_param)
+    if norm == "iabn":
+        iabn, iabn_sync = _iabn_class()
+        return (iabn_sync if sync else iabn)(num_features, activation=activation, activation_param=activation_param)
+    raise ValueError(f"unresolved norm mode {norm!r}; call resolve_norm() first")
+
+
+def is_norm_act(module: nn.Module) -> bool:
+    return isinstance(module, BatchNormAct2d) or (iabn_available() and isinstance(module, _iabn_class()))
+
+
+def norm_mode_of(module: nn.Module) -> str:
+    return "bn" if isinstance(module, BatchNormAct2d) else "iabn"
+
+
+def convert_norm(model: nn.Module, norm: str, sync: bool = False) -> nn.Module:
+    """Swap every norm+act layer of ``model`` to mode ``norm`` (in place), keeping the function exactly.
+
+    ``sync=True`` with ``norm='iabn'`` gives InPlaceABNSync for DDP.
+    """
+    norm = resolve_norm(norm)
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if not is_norm_act(child):
+                continue
+            new = make_norm_act(norm, child.num_features, child.activation, child.activation_param, sync=sync)
+            new.load_state_dict(child.state_dict())
+            new.train(child.training)
+            new.to(device=child.running_mean.device, dtype=child.running_mean.dtype)
+            for p_new, p_old in zip(new.parameters(), child.parameters()):
+                p_new.requires_grad_(p_old.requires_grad)
+            setattr(parent, name, new)
+    return model

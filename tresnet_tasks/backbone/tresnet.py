@@ -1,0 +1,264 @@
+"""TResNet (M, L, XL, L-V2): the one backbone implementation every task of this project imports.
+
+Input is RGB in [0, 1] without mean/std normalisation, H and W divisible by 32. Module and parameter names follow
+timm's layout (``body.conv1.conv``, ``body.layerS.B.convN.bn``, ``head.fc``), so timm state dicts load directly and
+official TResNet checkpoints load through :func:`tresnet_tasks.backbone.weights.load_tresnet_weights`.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+
+from .layers import ConvNormAct, SpaceToDepth, SqueezeExcite
+from .norm import BatchNormAct2d, resolve_norm
+
+STEM_SLOPE = 0.01
+BLOCK_SLOPE = 1e-3
+
+
+@dataclass(frozen=True)
+class TResNetSpec:
+    """What determines a TResNet's shape (and so which checkpoints fit it)."""
+
+    layers: Tuple[int, int, int, int]
+    width: float = 1.0
+    v2: bool = False
+
+    @property
+    def stem_channels(self) -> int:
+        c = int(64 * self.width)
+        return c // 8 * 8 if self.v2 else c
+
+
+ARCHS: Dict[str, TResNetSpec] = {
+    "tresnet_m": TResNetSpec((3, 4, 11, 3), 1.0),
+    "tresnet_l": TResNetSpec((4, 5, 18, 3), 1.2),
+    "tresnet_xl": TResNetSpec((4, 5, 24, 3), 1.3),
+    "tresnet_v2_l": TResNetSpec((3, 4, 23, 3), 1.0, v2=True),
+}
+
+
+class BasicBlock(nn.Module):
+    """conv3x3 -> conv3x3 (identity act) -> SE -> in-place residual add -> ReLU."""
+
+    expansion = 1
+
+    def __init__(self, in_ch: int, planes: int, norm: str, stride: int = 1,
+                 downsample: Optional[nn.Module] = None, use_se: bool = True):
+        super().__init__()
+        self.conv1 = ConvNormAct(in_ch, planes, 3, norm, stride=stride, slope=BLOCK_SLOPE, blur=True)
+        self.conv2 = ConvNormAct(planes, planes, 3, norm, activation="identity")
+        self.se = SqueezeExcite(planes, max(planes // 4, 64)) if use_se else nn.Identity()
+        self.has_se = use_se
+        self.downsample = downsample if downsample is not None else nn.Identity()
+        self.act = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = self.downsample(x)
+        out = self.se(self.conv2(self.conv1(x)))
+        if self.has_se:
+            out += shortcut  # SE output is a fresh tensor nobody saved: safe to add in place
+        else:
+            out = out + shortcut  # norm output is needed by InPlace-ABN's backward
+        return self.act(out)
+
+
+class Bottleneck(nn.Module):
+    """conv1x1 -> conv3x3 -> SE (mid channels) -> conv1x1 x4 (identity act) -> residual add -> ReLU."""
+
+    expansion = 4
+
+    def __init__(self, in_ch: int, planes: int, norm: str, stride: int = 1,
+                 downsample: Optional[nn.Module] = None, use_se: bool = True):
+        super().__init__()
+        self.conv1 = ConvNormAct(in_ch, planes, 1, norm, slope=BLOCK_SLOPE)
+        self.conv2 = ConvNormAct(planes, planes, 3, norm, stride=stride, slope=BLOCK_SLOPE, blur=True)
+        self.se = SqueezeExcite(planes, max(planes * self.expansion // 8, 64)) if use_se else nn.Identity()
+        self.conv3 = ConvNormAct(planes, planes * self.expansion, 1, norm, activation="identity")
+        self.downsample = downsample if downsample is not None else nn.Identity()
+        self.act = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = self.downsample(x)
+        out = self.conv3(self.se(self.conv2(self.conv1(x))))
+        out = out + shortcut  # not in place: InPlace-ABN's backward needs conv3's output
+        return self.act(out)
+
+
+class ClassifierHead(nn.Module):
+    """Fast global average pooling (a mean over H, W; channels_last-safe) -> dropout -> linear."""
+
+    def __init__(self, in_features: int, num_classes: int, drop_rate: float = 0.0):
+        super().__init__()
+        self.drop = nn.Dropout(drop_rate) if drop_rate > 0 else nn.Identity()
+        self.fc = nn.Linear(in_features, num_classes) if num_classes > 0 else nn.Identity()
+
+    def forward(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = self.drop(x.mean((2, 3)))
+        return x if pre_logits else self.fc(x)
+
+
+class TResNet(nn.Module):
+    """TResNet classifier / feature extractor.
+
+    - ``forward(x)``: logits (or pooled features when ``num_classes == 0``);
+    - ``forward_features(x)``: the last feature map (stride 32);
+    - ``forward_stages(x)``: the four stage outputs at strides 4, 8, 16, 32 (for dense tasks).
+    """
+
+    def __init__(self, spec: TResNetSpec, num_classes: int = 1000, norm: str = "auto", in_chans: int = 3,
+                 drop_rate: float = 0.0, arch: str = "custom"):
+        super().__init__()
+        norm = resolve_norm(norm)
+        self.arch = arch
+        self.spec = spec
+        self.norm = norm
+        self.in_chans = in_chans
+        self.num_classes = num_classes
+        c0 = spec.stem_channels
+        block12 = Bottleneck if spec.v2 else BasicBlock
+        self._in_ch = c0
+        stages = [
+            self._make_stage(block12, c0, spec.layers[0], 1, True, norm),
+            self._make_stage(block12, c0 * 2, spec.layers[1], 2, True, norm),
+            self._make_stage(Bottleneck, c0 * 4, spec.layers[2], 2, True, norm),
+            self._make_stage(Bottleneck, c0 * 8, spec.layers[3], 2, False, norm),
+        ]
+        self.stage_channels: List[int] = [c0 * block12.expansion, c0 * 2 * block12.expansion,
+                                          c0 * 4 * Bottleneck.expansion, c0 * 8 * Bottleneck.expansion]
+        self.stage_strides: List[int] = [4, 8, 16, 32]
+        self.body = nn.Sequential(OrderedDict([
+            ("s2d", SpaceToDepth()),
+            ("conv1", ConvNormAct(in_chans * 16, c0, 3, norm, slope=STEM_SLOPE)),
+            ("layer1", stages[0]),
+            ("layer2", stages[1]),
+            ("layer3", stages[2]),
+            ("layer4", stages[3]),
+        ]))
+        self.num_features = self.stage_channels[-1]
+        self.head = ClassifierHead(self.num_features, num_classes, drop_rate)
+        self._init_weights()
+
+    def _make_stage(self, block, planes: int, depth: int, stride: int, use_se: bool, norm: str) -> nn.Sequential:
+        downsample = None
+        out_ch = planes * block.expansion
+        if stride != 1 or self._in_ch != out_ch:
+            parts: List[nn.Module] = []
+            if stride == 2:
+                parts.append(nn.AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False))
+            parts.append(ConvNormAct(self._in_ch, out_ch, 1, norm, activation="identity"))
+            downsample = nn.Sequential(*parts)
+        blocks = []
+        for i in range(depth):
+            blocks.append(block(self._in_ch, planes, norm, stride=stride if i == 0 else 1,
+                                downsample=downsample if i == 0 else None, use_se=use_se))
+            self._in_ch = out_ch
+        return nn.Sequential(*blocks)
+
+    def _init_weights(self) -> None:
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="leaky_relu")
+            elif isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, 0, 0.01)
+                nn.init.zeros_(m.bias)
+            elif hasattr(m, "running_var") and getattr(m, "weight", None) is not None:
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+        # Zero-init the last norm of every residual branch. InPlace-ABN applies |w| + eps, so the official "zero"
+        # is a scale of eps; bn mode uses the same scale so both modes start as the same function.
+        for m in self.modules():
+            last = m.conv2.bn if isinstance(m, BasicBlock) else m.conv3.bn if isinstance(m, Bottleneck) else None
+            if last is not None:
+                nn.init.constant_(last.weight, last.eps if isinstance(last, BatchNormAct2d) else 0.0)
+
+    # ------------------------------------------------------------------ forward
+    def _check_input(self, x: torch.Tensor) -> None:
+        if torch.jit.is_tracing():  # ONNX export: shapes are symbolic, the check would be baked in as a constant
+            return
+        if x.dim() != 4 or x.shape[1] != self.in_chans:
+            raise ValueError("TResNet expects input of shape (N, " + str(self.in_chans) + ", H, W), got "
+                             + str(list(x.shape)))
+        if x.shape[2] % 32 != 0 or x.shape[3] % 32 != 0:
+            raise ValueError("TResNet needs H and W divisible by 32 (total stride 32, SpaceToDepth block 4), got "
+                             + str(x.shape[2]) + "x" + str(x.shape[3])
+                             + "; resize or pad the input, e.g. to the next multiple of 32")
+
+    def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
+        """Outputs of layer1..layer4 (strides 4, 8, 16, 32; channels ``self.stage_channels``)."""
+        self._check_input(x)
+        x = self.body.conv1(self.body.s2d(x))
+        outs: List[torch.Tensor] = []
+        x = self.body.layer1(x)
+        outs.append(x)
+        x = self.body.layer2(x)
+        outs.append(x)
+        x = self.body.layer3(x)
+        outs.append(x)
+        x = self.body.layer4(x)
+        outs.append(x)
+        return outs
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        self._check_input(x)
+        return self.body(x)
+
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        return self.head(x, pre_logits)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.forward_features(x))
+
+    # ------------------------------------------------------------------ helpers
+    def reset_classifier(self, num_classes: int) -> None:
+        """Replace the head's linear layer (fine-tuning to another class count)."""
+        self.num_classes = num_classes
+        fc = nn.Linear(self.num_features, num_classes) if num_classes > 0 else nn.Identity()
+        if isinstance(fc, nn.Linear):
+            nn.init.normal_(fc.weight, 0, 0.01)
+            nn.init.zeros_(fc.bias)
+            ref = self.body.conv1.conv.weight
+            fc.to(device=ref.device, dtype=ref.dtype)
+        self.head.fc = fc
+
+    def describe(self) -> Dict[str, object]:
+        return {"arch": self.arch, **asdict(self.spec), "num_classes": self.num_classes, "norm": self.norm}
+
+
+def spec_name(spec: TResNetSpec) -> str:
+    """The variant name of a spec, or a description of a custom one."""
+    for name, known in ARCHS.items():
+        if known == spec:
+            return name
+    return f"custom TResNet (layers={list(spec.layers)}, width={spec.width}, v2={spec.v2})"
+
+
+def create_tresnet(name: str, num_classes: int = 1000, norm: str = "auto", pretrained: Optional[str] = None,
+                   layers: Optional[Sequence[int]] = None, width: Optional[float] = None, **kwargs) -> TResNet:
+    """Build a TResNet by timm-style name (``tresnet_m``, ``tresnet_l``, ``tresnet_xl``, ``tresnet_v2_l``).
+
+    ``layers`` / ``width`` override the variant's depth / width (small test models). ``pretrained`` is a checkpoint
+    path or state dict in any supported format; its head is loaded when the class count matches, else skipped.
+    Other keyword arguments go to :class:`TResNet` (``in_chans``, ``drop_rate``).
+    """
+    base = name.split(".")[0]
+    for suffix in ("_448", "_224"):
+        base = base[: -len(suffix)] if base.endswith(suffix) else base
+    if base not in ARCHS:
+        raise ValueError(f"unknown TResNet variant {name!r}; choose one of {sorted(ARCHS)}")
+    spec = ARCHS[base]
+    if layers is not None or width is not None:
+        spec = TResNetSpec(tuple(layers) if layers is not None else spec.layers,
+                           float(width) if width is not None else spec.width, spec.v2)
+        if len(spec.layers) != 4:
+            raise ValueError(f"layers must have 4 entries, got {list(spec.layers)}")
+    model = TResNet(spec, num_classes=num_classes, norm=norm, arch=base if spec == ARCHS[base] else spec_name(spec),
+                    **kwargs)
+    if pretrained is not None:
+        from .weights import load_tresnet_weights
+        load_tresnet_weights(model, pretrained, strict=True, skip_head="mismatch")
+    return model

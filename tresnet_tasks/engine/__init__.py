@@ -1,0 +1,1 @@
+"""Glue between this project and mmengine (checkpoint I/O, hooks, registries)."""
