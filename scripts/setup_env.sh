@@ -12,7 +12,7 @@
 #   VENV              virtual environment path (default ./.venv)
 #   TORCH_CUDA_ARCH_LIST  GPU archs for CUDA builds (default "8.0;9.0")
 #   MAX_JOBS          parallel compile jobs (default: number of cores)
-set -euo pipefail
+set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -41,7 +41,11 @@ on_error() {
 trap on_error ERR
 
 PY="$VENV/bin/python"
-PIP=("$PY" -m pip --disable-pip-version-check)
+PIP=(pip_quiet)
+pip_quiet() {  # pip, minus the machine-specific "Location ... is ignored" index noise
+    "$PY" -m pip --disable-pip-version-check "$@" 2>&1 | grep -v "is ignored: it is neither" || true
+    return "${PIPESTATUS[0]}"
+}
 
 has_pkg() {  # has_pkg DIST VERSION -> 0 if that exact version is installed
     "$PY" - "$1" "$2" <<'EOF' >/dev/null 2>&1
@@ -55,9 +59,17 @@ step "virtual environment ($VENV)"
 if [ ! -x "$PY" ]; then python3 -m venv "$VENV"; fi
 done_step
 
+STAMPS="$VENV/.tresnet-setup"
+mkdir -p "$STAMPS"
 step "torch ($TORCH_SPEC) and build tools"
-# shellcheck disable=SC2086
-"${PIP[@]}" install -q $TORCH_SPEC "setuptools>=77,<81" setuptools_scm wheel ninja
+BUILD_TOOLS=("setuptools>=77,<81" setuptools_scm wheel ninja)
+if [ "$(cat "$STAMPS/torch" 2>/dev/null)" != "$TORCH_SPEC ${BUILD_TOOLS[*]}" ]; then
+    # shellcheck disable=SC2086
+    "${PIP[@]}" install -q $TORCH_SPEC "${BUILD_TOOLS[@]}"
+    echo "$TORCH_SPEC ${BUILD_TOOLS[*]}" > "$STAMPS/torch"
+else
+    echo "[setup] already installed"
+fi
 done_step
 
 TORCH_TAG=$("$PY" - <<'EOF'
@@ -101,8 +113,9 @@ build_sdist_wheel() {
     local src
     src=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -n 1)
     # torch >= 2.14 headers need C++20; the sdists hard-code older standards.
-    grep -rl --include=setup.py -e '-std=c++1[47]' "$src" | xargs -r sed -i 's/-std=c++1[47]/-std=c++20/g'
-    (cd "$src" && env "$@" "${PIP[@]}" wheel --no-build-isolation --no-deps -w "$WHEELS" . ) \
+    { grep -rl --include=setup.py -e '-std=c++1[47]' "$src" || true; } | xargs -r sed -i 's/-std=c++1[47]/-std=c++20/g'
+    (cd "$src" && for kv in "$@"; do export "${kv?}"; done \
+        && "$PY" -m pip wheel -v --no-build-isolation --no-deps -w "$WHEELS" . ) \
         > "$LOGS/$dist-build.log" 2>&1 || { tail -n 40 "$LOGS/$dist-build.log" >&2; rm -rf "$work"; return 1; }
     rm -rf "$work"
 }
@@ -145,7 +158,13 @@ fi
 done_step
 
 step "tresnet-tasks (editable) with test extras, timm, pycocotools"
-"${PIP[@]}" install -q -e ".[test]"
+PROJECT_HASH=$(sha256sum pyproject.toml | cut -c1-16)
+if [ "$(cat "$STAMPS/project" 2>/dev/null)" != "$PROJECT_HASH" ]; then
+    "${PIP[@]}" install -q -e ".[test]"
+    echo "$PROJECT_HASH" > "$STAMPS/project"
+else
+    echo "[setup] already installed (pyproject.toml unchanged)"
+fi
 done_step
 
 step "self-check"

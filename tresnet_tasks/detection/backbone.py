@@ -1,0 +1,86 @@
+"""``TResNet`` for MMDetection: a thin adapter over the shared backbone (no second implementation)."""
+from __future__ import annotations
+
+from typing import Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmdet.registry import MODELS
+from mmengine.logging import print_log
+from mmengine.model import BaseModule
+
+from ..backbone import create_tresnet, load_tresnet_weights
+from ..backbone.norm import is_norm_act
+
+
+@MODELS.register_module(name="TResNet")
+class TResNetBackbone(BaseModule):
+    """TResNet stages for dense prediction.
+
+    Args:
+        arch: ``m``, ``l``, ``xl`` or ``v2_l``.
+        out_indices: stages to return (0..3 = layer1..layer4, strides 4, 8, 16, 32).
+        frozen_stages: -1 none; 0 the stem; k the stem and layer1..layerk (as mmdet's ResNet).
+        norm_eval: keep every norm layer in eval mode while training (frozen statistics).
+        norm: ``auto``, ``bn`` or ``iabn`` (see the backbone docs).
+        layers, width: depth/width overrides (small models for CPU demos and tests).
+        init_cfg: ``dict(type='Pretrained', checkpoint=..., prefix=None)``; any checkpoint format the shared loader
+            accepts (official TResNet, ImageNet-21K, timm, this project's); its classifier head is ignored.
+    """
+
+    def __init__(self, arch: str = "m", out_indices: Sequence[int] = (1, 2, 3), frozen_stages: int = -1,
+                 norm_eval: bool = False, norm: str = "auto", layers: Optional[Sequence[int]] = None,
+                 width: Optional[float] = None, init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        self.net = create_tresnet(f"tresnet_{arch}", num_classes=0, norm=norm, layers=layers, width=width)
+        if not out_indices or not all(0 <= i <= 3 for i in out_indices):
+            raise ValueError(f"out_indices must be a non-empty subset of 0..3, got {out_indices}")
+        if not -1 <= frozen_stages <= 4:
+            raise ValueError(f"frozen_stages must be in -1..4, got {frozen_stages}")
+        self.out_indices = tuple(out_indices)
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        self.out_channels = [self.net.stage_channels[i] for i in self.out_indices]
+        self.out_strides = [self.net.stage_strides[i] for i in self.out_indices]
+        self._freeze_stages()
+
+    def init_weights(self) -> None:
+        cfg = self.init_cfg or {}
+        if isinstance(cfg, dict) and cfg.get("type") == "Pretrained":
+            ckpt = cfg["checkpoint"]
+            prefix = cfg.get("prefix")
+            source = ckpt
+            if prefix:
+                from ..backbone.weights import extract_state_dict, read_checkpoint
+                sd, _ = extract_state_dict(read_checkpoint(ckpt))
+                source = {k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)}
+            report = load_tresnet_weights(self.net, source, strict=True, skip_head=True)
+            print_log(f"TResNet backbone initialised from {ckpt}: {report}", logger="current")
+            self._is_init = True
+        elif cfg:
+            super().init_weights()
+        # else: keep the TResNet's own initialisation (kaiming, zero-init residual norms)
+
+    def _freeze_stages(self) -> None:
+        body = self.net.body
+        frozen = []
+        if self.frozen_stages >= 0:
+            frozen.append(body.conv1)
+        frozen += [getattr(body, f"layer{i}") for i in range(1, self.frozen_stages + 1)]
+        for module in frozen:
+            module.eval()
+            for p in module.parameters():
+                p.requires_grad = False
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for m in self.modules():
+                if is_norm_act(m):
+                    m.eval()
+        return self
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        stages = self.net.forward_stages(x)
+        return tuple(stages[i] for i in self.out_indices)
