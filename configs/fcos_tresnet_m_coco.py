@@ -1,0 +1,48 @@
+# FCOS with a TResNet-M backbone on COCO 2017, 1x schedule (paper: 44.0 box mAP vs 42.8 for ResNet50;
+# mmdet's FCOS R50 1x baseline is 36.6). FPN on C3..C5 = [128, 1024, 2048]; RGB in [0, 1] (no mean/std).
+_base_ = [
+    '_base_/datasets/coco_detection.py', '_base_/schedules/schedule_1x.py', '_base_/default_runtime.py'
+]
+
+# ImageNet-pretrained TResNet-M weights, any format (official TResNet / ImageNet-21K repo / timm / this project).
+# Set to None to train from scratch (not what the paper did).
+pretrained = 'checkpoints/tresnet_m_imagenet.pth'
+
+model = dict(
+    type='FCOS',
+    data_preprocessor=dict(
+        type='DetDataPreprocessor', mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0], bgr_to_rgb=True,
+        pad_size_divisor=32),
+    backbone=dict(
+        type='TResNet',
+        arch='m',
+        out_indices=(1, 2, 3),
+        frozen_stages=1,
+        norm_eval=True,
+        norm='auto',
+        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
+    neck=dict(
+        type='FPN',
+        in_channels=[128, 1024, 2048],
+        out_channels=256,
+        start_level=0,
+        add_extra_convs='on_output',
+        num_outs=5,
+        relu_before_extra_convs=True),
+    bbox_head=dict(
+        type='FCOSHead',
+        num_classes=80,
+        in_channels=256,
+        stacked_convs=4,
+        feat_channels=256,
+        strides=[8, 16, 32, 64, 128],
+        norm_cfg=dict(type='GN', num_groups=32, requires_grad=True),
+        loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0),
+        loss_bbox=dict(type='IoULoss', loss_weight=1.0),
+        loss_centerness=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
+    test_cfg=dict(
+        nms_pre=1000,
+        min_bbox_size=0,
+        score_thr=0.05,
+        nms=dict(type='nms', iou_threshold=0.5),
+        max_per_img=100))

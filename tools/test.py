@@ -1,0 +1,84 @@
+"""Evaluate a checkpoint of any config of this project (arguments as MMDetection's tools/test.py).
+
+    python tools/test.py configs/fcos_tresnet_m_coco.py work_dirs/.../epoch_12.pth [--work-dir DIR]
+        [--out results.pkl] [--show-dir DIR] [--cfg-options k=v ...] [--launcher ...]
+Detection configs report COCO box mAP (pycocotools COCOeval) and write the predictions as COCO json.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmengine.config import DictAction  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="Test (and eval) a tresnet-tasks model")
+    parser.add_argument("config", help="test config file path")
+    parser.add_argument("checkpoint", help="checkpoint file")
+    parser.add_argument("--work-dir", help="the directory to save the file containing evaluation metrics")
+    parser.add_argument("--out", type=str, help="dump predictions to a pickle file (.pkl)")
+    parser.add_argument("--show", action="store_true", help="show prediction results in a window")
+    parser.add_argument("--show-dir", help="directory (inside the work dir's timestamp folder) to save drawn images")
+    parser.add_argument("--wait-time", type=float, default=2, help="the interval of show (s)")
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="override config settings, key=value")
+    parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none", help="job launcher")
+    parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
+    args = parser.parse_args(argv)
+    if "LOCAL_RANK" not in os.environ:
+        os.environ["LOCAL_RANK"] = str(args.local_rank)
+    return args
+
+
+def build_cfg(args):
+    from tresnet_tasks.engine.cli import load_config
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get("work_dir", None) is None:
+        cfg.work_dir = osp.join("./work_dirs", osp.splitext(osp.basename(args.config))[0])
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f"checkpoint not found: {args.checkpoint}")
+    cfg.load_from = args.checkpoint
+    if args.show or args.show_dir:
+        hooks = cfg.default_hooks
+        if "visualization" not in hooks:
+            raise KeyError("--show/--show-dir need a 'visualization' hook in default_hooks")
+        hooks.visualization.draw = True
+        hooks.visualization.show = args.show
+        hooks.visualization.wait_time = args.wait_time
+        if args.show_dir:
+            hooks.visualization.test_out_dir = args.show_dir
+    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
+    for ev in evaluators:  # COCO detections as json next to the metrics
+        if ev.get("type") == "CocoMetric" and not ev.get("outfile_prefix"):
+            ev.outfile_prefix = osp.join(cfg.work_dir, "predictions")
+    if args.out is not None:
+        if not args.out.endswith((".pkl", ".pickle")):
+            raise ValueError("--out must be a .pkl file")
+        cfg.test_evaluator = evaluators + [dict(type="DumpResults", out_file_path=args.out)]
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from tresnet_tasks.engine.checkpoint import register_safe_globals
+    from tresnet_tasks.engine.cli import clear_errors
+    register_safe_globals()
+    with clear_errors("test"):
+        cfg = build_cfg(args)
+        from mmengine.runner import Runner
+        runner = Runner.from_cfg(cfg)
+        metrics = runner.test()
+        print(f"test: metrics {metrics}")
+        print(f"test: results in {osp.abspath(cfg.work_dir)}")
+        return metrics
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Train any config of this project with mmengine (arguments as MMDetection's tools/train.py).
+
+    python tools/train.py configs/fcos_tresnet_m_coco.py [--work-dir DIR] [--amp] [--auto-scale-lr]
+        [--resume [CKPT]] [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmengine.config import DictAction  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="Train a tresnet-tasks model")
+    parser.add_argument("config", help="train config file path")
+    parser.add_argument("--work-dir", help="the dir to save logs and models")
+    parser.add_argument("--amp", action="store_true", default=False, help="enable automatic-mixed-precision training")
+    parser.add_argument("--auto-scale-lr", action="store_true",
+                        help="scale the learning rate linearly by (GPUs x batch per GPU) / auto_scale_lr.base_batch_size")
+    parser.add_argument("--resume", nargs="?", type=str, const="auto",
+                        help="resume from the given checkpoint, or (no value) from the latest one in the work dir")
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction,
+                        help="override config settings, key=value (e.g. data_root=/data/coco "
+                             "train_dataloader.batch_size=4)")
+    parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none", help="job launcher")
+    parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
+    args = parser.parse_args(argv)
+    if "LOCAL_RANK" not in os.environ:
+        os.environ["LOCAL_RANK"] = str(args.local_rank)
+    return args
+
+
+def build_cfg(args):
+    from tresnet_tasks.engine.cli import load_config
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get("work_dir", None) is None:
+        cfg.work_dir = osp.join("./work_dirs", osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        wrapper = cfg.optim_wrapper.get("type", "OptimWrapper")
+        if wrapper == "AmpOptimWrapper":
+            print("train: AMP is already enabled in the config", file=sys.stderr)
+        else:
+            assert wrapper == "OptimWrapper", f"--amp needs optim_wrapper.type OptimWrapper, got {wrapper}"
+            cfg.optim_wrapper.type = "AmpOptimWrapper"
+            cfg.optim_wrapper.loss_scale = "dynamic"
+    if args.auto_scale_lr:
+        if "auto_scale_lr" in cfg and "base_batch_size" in cfg.auto_scale_lr:
+            cfg.auto_scale_lr.enable = True
+        else:
+            raise KeyError("--auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) in the config")
+    if args.resume == "auto":
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise FileNotFoundError(f"--resume checkpoint not found: {args.resume}")
+        cfg.resume = True
+        cfg.load_from = args.resume
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from tresnet_tasks.engine.checkpoint import register_safe_globals
+    from tresnet_tasks.engine.cli import clear_errors
+    register_safe_globals()
+    with clear_errors("train"):
+        cfg = build_cfg(args)
+        from mmengine.registry import RUNNERS
+        from mmengine.runner import Runner
+        runner = Runner.from_cfg(cfg) if "runner_type" not in cfg else RUNNERS.build(cfg)
+        runner.train()
+        print(f"train: done. work dir: {osp.abspath(cfg.work_dir)} (checkpoints, log, last_checkpoint)")
+
+
+if __name__ == "__main__":
+    main()
