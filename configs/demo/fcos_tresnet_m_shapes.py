@@ -51,3 +51,4 @@ param_scheduler = [
 ]
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=4))
 log_processor = dict(window_size=10)
+randomness = dict(seed=0)
