@@ -1,0 +1,56 @@
+"""Classification heads over the shared backbone's last feature map."""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class GAPHead(nn.Module):
+    """Global average pooling + linear (TResNet's own head; keys ``fc.*``)."""
+
+    def __init__(self, in_features: int, num_classes: int, drop_rate: float = 0.0):
+        super().__init__()
+        self.drop = nn.Dropout(drop_rate) if drop_rate > 0 else nn.Identity()
+        self.fc = nn.Linear(in_features, num_classes)
+        nn.init.normal_(self.fc.weight, 0, 0.01)
+        nn.init.zeros_(self.fc.bias)
+
+    def forward(self, feats: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.drop(feats.mean((2, 3))))
+
+
+class MLDecoderHead(nn.Module):
+    """ML-Decoder-style head (Ridnik et al. 2023): spatial tokens projected to ``embed_dim``, one cross-attention
+    decoder layer (no self-attention) from fixed group queries, and a group fully-connected output in which each
+    query decodes ``ceil(num_classes / num_groups)`` classes."""
+
+    def __init__(self, in_features: int, num_classes: int, embed_dim: int = 768, num_groups: int = 100,
+                 num_heads: int = 8, ff_dim: int = 2048, dropout: float = 0.1):
+        super().__init__()
+        num_groups = min(num_groups, num_classes)
+        self.num_classes, self.num_groups = num_classes, num_groups
+        self.per_group = math.ceil(num_classes / num_groups)
+        self.proj = nn.Linear(in_features, embed_dim)
+        self.queries = nn.Parameter(torch.randn(num_groups, embed_dim) * 0.02, requires_grad=False)  # fixed
+        self.query_drop = nn.Dropout(dropout)
+        self.norm1 = nn.LayerNorm(embed_dim)
+        self.attn = nn.MultiheadAttention(embed_dim, num_heads, dropout=dropout, batch_first=True)
+        self.norm2 = nn.LayerNorm(embed_dim)
+        self.ff = nn.Sequential(nn.Linear(embed_dim, ff_dim), nn.ReLU(inplace=True), nn.Dropout(dropout),
+                                nn.Linear(ff_dim, embed_dim))
+        self.norm3 = nn.LayerNorm(embed_dim)
+        self.group_weight = nn.Parameter(torch.empty(num_groups, embed_dim, self.per_group))
+        self.group_bias = nn.Parameter(torch.zeros(num_classes))
+        nn.init.xavier_normal_(self.group_weight)
+
+    def forward(self, feats: torch.Tensor) -> torch.Tensor:
+        tokens = F.relu(self.proj(feats.flatten(2).transpose(1, 2)), inplace=True)  # (N, HW, D)
+        q = self.queries.unsqueeze(0).expand(feats.shape[0], -1, -1)
+        q = self.norm1(q + self.query_drop(q))
+        q = self.norm2(q + self.attn(q, tokens, tokens, need_weights=False)[0])
+        q = self.norm3(q + self.ff(q))  # (N, G, D)
+        logits = torch.einsum("ngd,gdk->ngk", q, self.group_weight).flatten(1)[:, : self.num_classes]
+        return logits + self.group_bias

@@ -1,0 +1,97 @@
+"""Image classifier on the shared TResNet backbone, as an mmengine model (multi-label or single-label)."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModel
+from mmengine.registry import MODELS
+
+from ..backbone import create_tresnet, load_tresnet_weights
+from .heads import GAPHead, MLDecoderHead
+
+
+@MODELS.register_module()
+class TResNetClassifier(BaseModel):
+    """TResNet backbone + GAP or ML-Decoder head + a loss from MODELS.
+
+    Args:
+        arch: ``tresnet_m`` | ``tresnet_l`` | ``tresnet_xl`` | ``tresnet_v2_l`` (timm-style names).
+        num_classes: output classes.
+        head: ``dict(type='gap', drop_rate=0.)`` or ``dict(type='mldecoder', embed_dim=768, ...)``.
+        loss: loss config (``AsymmetricLoss``, ``MultiLabelBCELoss``, ``LabelSmoothingCrossEntropy``...).
+        multi_label: sigmoid scores and multi-hot targets (else softmax and class indices).
+        pretrained: backbone checkpoint in any supported format (its classifier head is skipped).
+        norm, layers, width: passed to :func:`create_tresnet`.
+        data_preprocessor: defaults to uint8 -> [0, 1] RGB (TResNet uses no mean/std).
+    """
+
+    def __init__(self, arch: str = "tresnet_m", num_classes: int = 80, head: Optional[dict] = None,
+                 loss: Optional[dict] = None, multi_label: bool = True, pretrained: Optional[str] = None,
+                 norm: str = "auto", layers: Optional[Sequence[int]] = None, width: Optional[float] = None,
+                 data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None):
+        if data_preprocessor is None:
+            data_preprocessor = dict(type="ImgDataPreprocessor", mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0])
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = create_tresnet(arch, num_classes=0, norm=norm, layers=layers, width=width)
+        head = dict(head or dict(type="gap"))
+        kind = head.pop("type")
+        if kind == "gap":
+            self.head = GAPHead(self.backbone.num_features, num_classes, **head)
+        elif kind == "mldecoder":
+            self.head = MLDecoderHead(self.backbone.num_features, num_classes, **head)
+        else:
+            raise ValueError(f"head type must be 'gap' or 'mldecoder', got {kind!r}")
+        default_loss = dict(type="AsymmetricLoss") if multi_label else dict(type="LabelSmoothingCrossEntropy")
+        self.loss_fn = MODELS.build(loss or default_loss)
+        self.num_classes = num_classes
+        self.multi_label = multi_label
+        self.pretrained = pretrained
+        self.pretrained_report = None
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if self.pretrained:
+            self.pretrained_report = load_tresnet_weights(self.backbone, self.pretrained, strict=True,
+                                                          skip_head=True)
+            from mmengine.logging import print_log
+            print_log(f"backbone initialised from {self.pretrained}: {self.pretrained_report}", logger="current")
+
+    def forward(self, inputs: torch.Tensor, data_samples: Optional[Union[dict, List]] = None,
+                mode: str = "tensor"):
+        logits = self.head(self.backbone.forward_features(inputs))
+        if mode == "tensor":
+            return logits
+        targets = self._targets(data_samples, logits)
+        if mode == "loss":
+            return {"loss": self.loss_fn(logits, targets)}
+        if mode == "predict":
+            scores = torch.sigmoid(logits.float()) if self.multi_label else torch.softmax(logits.float(), 1)
+            paths = data_samples.get("img_path", [""] * len(scores)) if isinstance(data_samples, dict) else None
+            return [dict(scores=s, gt=t, img_path=paths[i] if paths else "")
+                    for i, (s, t) in enumerate(zip(scores, targets))]
+        raise ValueError(f"mode must be 'tensor', 'loss' or 'predict', got {mode!r}")
+
+    @staticmethod
+    def _targets(data_samples, logits: torch.Tensor) -> torch.Tensor:
+        if data_samples is None:
+            raise ValueError("targets (data_samples['gt']) are needed for mode 'loss'/'predict'")
+        gt = data_samples["gt"] if isinstance(data_samples, dict) else [d["gt"] for d in data_samples]
+        if isinstance(gt, (list, tuple)):
+            gt = torch.stack([torch.as_tensor(g) for g in gt])
+        return gt.to(logits.device)
+
+
+@MODELS.register_module()
+class LabelSmoothingCrossEntropy(nn.Module):
+    """Softmax cross-entropy with label smoothing, computed in fp32."""
+
+    def __init__(self, smoothing: float = 0.1, loss_weight: float = 1.0):
+        super().__init__()
+        self.smoothing, self.loss_weight = smoothing, loss_weight
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(device_type=logits.device.type, enabled=False):
+            loss = nn.functional.cross_entropy(logits.float(), targets.long(), label_smoothing=self.smoothing)
+        return self.loss_weight * loss
