@@ -56,7 +56,7 @@ def build_cfg(args):
             hooks.visualization.test_out_dir = args.show_dir
     evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
     for ev in evaluators:  # COCO detections / per-class AP as json next to the metrics
-        if ev.get("type") in ("CocoMetric", "MultiLabelMetric") and not ev.get("outfile_prefix"):
+        if ev.get("type") in ("CocoMetric", "MultiLabelMetric", "ClassificationMetric") and not ev.get("outfile_prefix"):
             ev.outfile_prefix = osp.join(cfg.work_dir, "predictions")
     if args.out is not None:
         if not args.out.endswith((".pkl", ".pickle")):

@@ -1,16 +1,15 @@
 """Normalisation + activation layers: plain BatchNorm (``bn``) and InPlace-ABN (``iabn``), interchangeable.
 
-State dicts always hold the *applied* scale in ``weight`` (plain-BatchNorm meaning, as in timm). InPlace-ABN applies
-``|w| + eps`` to its raw parameter ``w``, so :class:`InPlaceABNAct` converts on save (``|w| + eps``) and on load
-(``w = s - eps``). A checkpoint therefore loads into either mode with ``load_state_dict`` and gives the same
-function; the conversion is exact whenever every scale is >= eps, which holds for any model built here or trained
-with InPlace-ABN.
+``weight`` always holds the *applied* scale (plain-BatchNorm meaning, as in timm), in both modes. InPlace-ABN
+applies ``|w| + eps`` to the weight it is given, so :class:`InPlaceABNAct` hands it ``w = s - eps``. A checkpoint
+therefore loads into either mode with ``load_state_dict`` and gives the same function; this is exact whenever every
+scale is >= eps, which holds for any model built here or trained with InPlace-ABN (official InPlace-ABN checkpoints
+are converted with ``|w| + eps`` by the weight loader).
 """
 from __future__ import annotations
 
 import functools
 import sys
-import warnings
 
 import torch
 import torch.nn as nn
@@ -62,32 +61,30 @@ def iabn_available() -> bool:
 @functools.lru_cache(maxsize=None)
 def _iabn_class():
     from inplace_abn import InPlaceABN, InPlaceABNSync
+    from inplace_abn.functions import inplace_abn, inplace_abn_sync
 
-    class _CanonicalWeight:
-        """Mixin: (de)serialise ``weight`` as the applied scale ``|w| + eps`` (see module docstring)."""
+    class InPlaceABNAct(InPlaceABN):
+        """inplace_abn's InPlaceABN whose ``weight`` is the applied scale ``s`` (as in BatchNorm).
 
-        def _save_to_state_dict(self, destination, prefix, keep_vars):
-            super()._save_to_state_dict(destination, prefix, keep_vars)
-            if self.weight is not None:
-                destination[prefix + "weight"] = self.weight.detach().abs() + self.eps
+        The library applies ``|w| + eps``; it is given ``w = s - eps``, which is exact for ``s >= eps`` and keeps
+        the gradient (the library flips it for ``w < 0`` only). Parameters, state dicts, optimisers and EMA all
+        see the same numbers in both norm modes.
+        """
 
-        def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                                  unexpected_keys, error_msgs):
-            key = prefix + "weight"
-            if key in state_dict and self.weight is not None:
-                scale = state_dict[key]
-                if bool((scale < 0).any()):
-                    warnings.warn(f"{key}: negative BatchNorm scales cannot be represented by InPlace-ABN "
-                                  "(it applies |w| + eps); their sign is lost. Use norm='bn' for this checkpoint.")
-                state_dict[key] = scale - self.eps
-            super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
-                                          unexpected_keys, error_msgs)
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            momentum, training = self._get_momentum_and_training()
+            running_mean, running_var = self._get_running_stats()
+            return inplace_abn(x, self.weight - self.eps, self.bias, running_mean, running_var, training, momentum,
+                               self.eps, self.activation, self.activation_param)
 
-    class InPlaceABNAct(_CanonicalWeight, InPlaceABN):
-        """inplace_abn's InPlaceABN with canonical (applied-scale) state-dict weights."""
+    class InPlaceABNSyncAct(InPlaceABNSync):
+        """Distributed (synchronised statistics) variant for DDP training, same weight convention."""
 
-    class InPlaceABNSyncAct(_CanonicalWeight, InPlaceABNSync):
-        """Distributed (synchronised statistics) variant for DDP training."""
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            momentum, training = self._get_momentum_and_training()
+            running_mean, running_var = self._get_running_stats()
+            return inplace_abn_sync(x, self.weight - self.eps, self.bias, running_mean, running_var, training,
+                                    momentum, self.eps, self.activation, self.activation_param, self.group)
 
     return InPlaceABNAct, InPlaceABNSyncAct
 

@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 
 from .layers import ConvNormAct, SpaceToDepth, SqueezeExcite
-from .norm import BatchNormAct2d, resolve_norm
+from .norm import resolve_norm
 
 STEM_SLOPE = 0.01
 BLOCK_SLOPE = 1e-3
@@ -111,8 +111,14 @@ class TResNet(nn.Module):
     """
 
     def __init__(self, spec: TResNetSpec, num_classes: int = 1000, norm: str = "auto", in_chans: int = 3,
-                 drop_rate: float = 0.0, arch: str = "custom"):
+                 drop_rate: float = 0.0, arch: str = "custom", input_multiple: int = 32):
         super().__init__()
+        if input_multiple % 4 != 0 or input_multiple <= 0:
+            raise ValueError(f"input_multiple must be a positive multiple of 4 (SpaceToDepth), got {input_multiple}")
+        # 32 keeps every stage an exact /2 of the previous one (what dense heads expect); the network itself runs
+        # on any multiple of 4 (odd stage sizes round up in both the blur and the shortcut pooling), which the
+        # paper's 368-pixel transfer runs rely on: pass input_multiple=4 for those.
+        self.input_multiple = input_multiple
         norm = resolve_norm(norm)
         self.arch = arch
         self.spec = spec
@@ -169,12 +175,12 @@ class TResNet(nn.Module):
             elif hasattr(m, "running_var") and getattr(m, "weight", None) is not None:
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
-        # Zero-init the last norm of every residual branch. InPlace-ABN applies |w| + eps, so the official "zero"
-        # is a scale of eps; bn mode uses the same scale so both modes start as the same function.
+        # Zero-init the last norm of every residual branch. InPlace-ABN applies |w| + eps, so the official raw
+        # zero is an applied scale of eps: both modes use that scale and start as the same function.
         for m in self.modules():
             last = m.conv2.bn if isinstance(m, BasicBlock) else m.conv3.bn if isinstance(m, Bottleneck) else None
             if last is not None:
-                nn.init.constant_(last.weight, last.eps if isinstance(last, BatchNormAct2d) else 0.0)
+                nn.init.constant_(last.weight, last.eps)
 
     # ------------------------------------------------------------------ forward
     def _check_input(self, x: torch.Tensor) -> None:
@@ -183,10 +189,11 @@ class TResNet(nn.Module):
         if x.dim() != 4 or x.shape[1] != self.in_chans:
             raise ValueError("TResNet expects input of shape (N, " + str(self.in_chans) + ", H, W), got "
                              + str(list(x.shape)))
-        if x.shape[2] % 32 != 0 or x.shape[3] % 32 != 0:
-            raise ValueError("TResNet needs H and W divisible by 32 (total stride 32, SpaceToDepth block 4), got "
-                             + str(x.shape[2]) + "x" + str(x.shape[3])
-                             + "; resize or pad the input, e.g. to the next multiple of 32")
+        m = self.input_multiple
+        if x.shape[2] % m != 0 or x.shape[3] % m != 0:
+            raise ValueError("TResNet needs H and W divisible by " + str(m)
+                             + " (total stride 32, SpaceToDepth block 4), got " + str(x.shape[2]) + "x"
+                             + str(x.shape[3]) + "; resize or pad the input to a multiple of " + str(m))
 
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         """Outputs of layer1..layer4 (strides 4, 8, 16, 32; channels ``self.stage_channels``)."""

@@ -32,7 +32,7 @@ optim_wrapper = dict(optimizer=dict(lr=lr))
 param_scheduler = [dict(type='OneCycleLR', eta_max=lr, pct_start=0.2, by_epoch=True, convert_to_iter_based=True,
                         begin=0, end=max_epochs)]
 # a short run: a faster EMA than the recipe's 0.9997 so that it has moved by the end
-custom_hooks = [dict(type='EMAHook', ema_type='ExponentialMovingAverage', momentum=0.01, update_buffers=True,
+custom_hooks = [dict(type='EMAHook', ema_type='ExponentialMovingAverage', momentum=0.1, update_buffers=True,
                      priority='ABOVE_NORMAL')]
 default_hooks = dict(logger=dict(interval=5))
 log_processor = dict(window_size=5)

@@ -30,11 +30,13 @@ class TResNetClassifier(BaseModel):
     def __init__(self, arch: str = "tresnet_m", num_classes: int = 80, head: Optional[dict] = None,
                  loss: Optional[dict] = None, multi_label: bool = True, pretrained: Optional[str] = None,
                  norm: str = "auto", layers: Optional[Sequence[int]] = None, width: Optional[float] = None,
-                 data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None):
+                 input_multiple: int = 32, mixup: Optional[dict] = None, data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
         if data_preprocessor is None:
             data_preprocessor = dict(type="ImgDataPreprocessor", mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0])
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.backbone = create_tresnet(arch, num_classes=0, norm=norm, layers=layers, width=width)
+        self.backbone = create_tresnet(arch, num_classes=0, norm=norm, layers=layers, width=width,
+                                       input_multiple=input_multiple)
         head = dict(head or dict(type="gap"))
         kind = head.pop("type")
         if kind == "gap":
@@ -49,6 +51,12 @@ class TResNetClassifier(BaseModel):
         self.multi_label = multi_label
         self.pretrained = pretrained
         self.pretrained_report = None
+        self.mixup = None
+        if mixup:  # timm's Mixup/CutMix on the batch (single-label); it also applies the label smoothing
+            if multi_label:
+                raise ValueError("mixup/cutmix is implemented for single-label training only")
+            from timm.data import Mixup
+            self.mixup = Mixup(**{**dict(num_classes=num_classes), **mixup})
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -60,6 +68,11 @@ class TResNetClassifier(BaseModel):
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[Union[dict, List]] = None,
                 mode: str = "tensor"):
+        if mode == "loss" and self.mixup is not None:
+            targets = self._targets(data_samples, inputs)
+            if inputs.shape[0] % 2 == 0:  # timm's Mixup pairs the batch with its reverse
+                inputs, targets = self.mixup(inputs, targets)
+            return {"loss": self.loss_fn(self.head(self.backbone.forward_features(inputs)), targets)}
         logits = self.head(self.backbone.forward_features(inputs))
         if mode == "tensor":
             return logits
@@ -85,7 +98,8 @@ class TResNetClassifier(BaseModel):
 
 @MODELS.register_module()
 class LabelSmoothingCrossEntropy(nn.Module):
-    """Softmax cross-entropy with label smoothing, computed in fp32."""
+    """Softmax cross-entropy with label smoothing, computed in fp32. Soft (N, C) targets (from mixup/cutmix,
+    smoothing already applied) are used as given."""
 
     def __init__(self, smoothing: float = 0.1, loss_weight: float = 1.0):
         super().__init__()
@@ -93,5 +107,8 @@ class LabelSmoothingCrossEntropy(nn.Module):
 
     def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         with torch.autocast(device_type=logits.device.type, enabled=False):
-            loss = nn.functional.cross_entropy(logits.float(), targets.long(), label_smoothing=self.smoothing)
+            if targets.dim() == 2 and targets.is_floating_point():
+                loss = torch.sum(-targets.float() * torch.log_softmax(logits.float(), 1), 1).mean()
+            else:
+                loss = nn.functional.cross_entropy(logits.float(), targets.long(), label_smoothing=self.smoothing)
         return self.loss_weight * loss
