@@ -45,11 +45,14 @@ def build_cfg(args):
         cfg.work_dir = osp.join("./work_dirs", osp.splitext(osp.basename(args.config))[0])
     if args.amp:
         wrapper = cfg.optim_wrapper.get("type", "OptimWrapper")
-        if wrapper == "AmpOptimWrapper":
+        amp_of = {"OptimWrapper": "AmpOptimWrapper", "GuardedOptimWrapper": "GuardedAmpOptimWrapper",
+                  "AmpOnGpuOptimWrapper": "GuardedAmpOptimWrapper"}
+        if wrapper in ("AmpOptimWrapper", "GuardedAmpOptimWrapper"):
             print("train: AMP is already enabled in the config", file=sys.stderr)
+        elif wrapper not in amp_of:
+            raise KeyError(f"--amp does not know how to enable AMP for optim_wrapper.type={wrapper}")
         else:
-            assert wrapper == "OptimWrapper", f"--amp needs optim_wrapper.type OptimWrapper, got {wrapper}"
-            cfg.optim_wrapper.type = "AmpOptimWrapper"
+            cfg.optim_wrapper.type = amp_of[wrapper]
             cfg.optim_wrapper.loss_scale = "dynamic"
     if args.auto_scale_lr:
         if "auto_scale_lr" in cfg and "base_batch_size" in cfg.auto_scale_lr:
@@ -69,9 +72,10 @@ def build_cfg(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    from tresnet_tasks.engine.checkpoint import register_safe_globals
+    from tresnet_tasks.engine.checkpoint import install_atomic_checkpoint_writes, register_safe_globals
     from tresnet_tasks.engine.cli import clear_errors
     register_safe_globals()
+    install_atomic_checkpoint_writes()
     with clear_errors("train"):
         cfg = build_cfg(args)
         from mmengine.registry import RUNNERS

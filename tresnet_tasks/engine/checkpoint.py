@@ -58,3 +58,25 @@ def load_user_checkpoint(path: str, map_location: str = "cpu") -> Any:
         warnings.warn(f"{path}: not loadable with weights_only=True ({str(exc).splitlines()[0][:120]}); "
                       "loading it fully because you chose this file. Only do this with files you trust.")
         return torch.load(path, map_location=map_location, weights_only=False)
+
+
+def install_atomic_checkpoint_writes() -> None:
+    """Make mmengine's local file writes (checkpoints) atomic: write a temporary file, fsync, then rename.
+
+    A run killed mid-write (SIGKILL, OOM, pre-emption) then leaves either the old file or the complete new one,
+    never a truncated checkpoint that --resume would trip over.
+    """
+    from mmengine.fileio.backends import LocalBackend, register_backend
+
+    class AtomicLocalBackend(LocalBackend):
+        def put(self, obj: bytes, filepath) -> None:
+            filepath = os.fspath(filepath)
+            os.makedirs(os.path.dirname(os.path.abspath(filepath)), exist_ok=True)
+            tmp = f"{filepath}.tmp.{os.getpid()}"
+            with open(tmp, "wb") as f:
+                f.write(obj)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, filepath)
+
+    register_backend("local", AtomicLocalBackend, force=True, prefixes="")

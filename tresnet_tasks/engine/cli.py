@@ -49,24 +49,59 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None) -> Conf
         if unknown:
             raise KeyError(f"--cfg-options key(s) {unknown} do not exist in {path}; check the spelling "
                            "(a new key needs its full parent path, e.g. model.backbone.norm)")
-        cfg.merge_from_dict(options)
+        _check_types(cfg, options)
+        cfg.merge_from_dict(options, allow_list_keys=True)
     return cfg
 
 
+def _lookup(cfg: Config, key: str):
+    node: Any = cfg._cfg_dict
+    for part in key.split("."):
+        if isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return _MISSING
+    return node
+
+
+_MISSING = object()
+
+
+def _check_types(cfg: Config, options: Dict[str, Any]) -> None:
+    """A number or bool setting given a value of another kind (e.g. batch_size=abc) is refused here, not deep
+    inside a DataLoader. None is always allowed (it disables things)."""
+    for key, new in options.items():
+        old = _lookup(cfg, key)
+        if old is _MISSING or old is None or new is None:
+            continue
+        numeric = (int, float)
+        if isinstance(old, bool) and not isinstance(new, bool):
+            bad = True
+        elif isinstance(old, numeric) and not isinstance(old, bool):
+            bad = not isinstance(new, numeric) or isinstance(new, bool)
+        else:
+            bad = False
+        if bad:
+            raise ValueError(f"--cfg-options {key}={new!r}: expected {type(old).__name__} like the config's "
+                             f"{old!r}, got {type(new).__name__}")
+
+
 def _unknown_keys(cfg: Config, options: Dict[str, Any]) -> list:
-    """Keys whose parent path does not exist (a typo would otherwise silently add a new, unused key)."""
+    """Keys whose parent path does not exist, or whose new leaf looks like a typo of an existing one
+    (``batch_sise`` next to ``batch_size``): either would otherwise silently add a new, unused key."""
+    import difflib
     unknown = []
     for key in options:
-        node: Any = cfg._cfg_dict
-        parts = key.split(".")
-        for part in parts[:-1]:
-            if isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            elif isinstance(node, dict) and part in node:
-                node = node[part]
-            else:
-                unknown.append(key)
-                break
+        parent_key, _, leaf = key.rpartition(".")
+        parent = _lookup(cfg, parent_key) if parent_key else cfg._cfg_dict
+        if parent is _MISSING:
+            unknown.append(key)
+        elif isinstance(parent, dict) and leaf not in parent:
+            close = difflib.get_close_matches(leaf, [str(k) for k in parent.keys()], n=1, cutoff=0.8)
+            if close:
+                unknown.append(f"{key} (did you mean {parent_key + '.' if parent_key else ''}{close[0]}?)")
     return unknown
 
 
@@ -77,7 +112,8 @@ def clear_errors(tool: str):
     from ..data.errors import DatasetError
     try:
         yield
-    except (DatasetError, CheckpointMismatchError, FileNotFoundError, KeyError) as exc:
+    except (DatasetError, CheckpointMismatchError, FileNotFoundError, KeyError, ValueError,
+            FloatingPointError) as exc:
         msg = str(exc).strip("'\"")
         print(f"{tool}: error: {type(exc).__name__}: {msg}", file=sys.stderr)
         sys.exit(2)

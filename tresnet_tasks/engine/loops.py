@@ -10,10 +10,9 @@ from __future__ import annotations
 import os.path as osp
 from typing import Optional
 
-import torch
 from mmengine.hooks import EMAHook
 from mmengine.logging import print_log
-from mmengine.registry import LOOPS, OPTIM_WRAPPERS
+from mmengine.registry import LOOPS
 from mmengine.runner import ValLoop
 from mmengine.runner.checkpoint import get_state_dict, save_checkpoint
 
@@ -79,16 +78,3 @@ class EMAAndRawValLoop(ValLoop):
                     self.best_metric: score, "dataset_meta": self.dataloader.dataset.metainfo}
             save_checkpoint({"state_dict": state, "meta": meta}, path)
             print_log(f"best {self.best_metric} {score:.3f} ({which} weights) saved to {path}", logger="current")
-
-
-def amp_on_gpu_optim_wrapper(**kwargs):
-    """AmpOptimWrapper (dynamic loss scale) when CUDA is available, else OptimWrapper: one recipe for both."""
-    from mmengine.optim import AmpOptimWrapper, OptimWrapper
-    if torch.cuda.is_available():
-        kwargs.setdefault("loss_scale", "dynamic")
-        return AmpOptimWrapper(**kwargs)
-    kwargs.pop("loss_scale", None)
-    return OptimWrapper(**kwargs)
-
-
-OPTIM_WRAPPERS.register_module(name="AmpOnGpuOptimWrapper", module=amp_on_gpu_optim_wrapper)

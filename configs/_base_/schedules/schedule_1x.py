@@ -11,7 +11,7 @@ param_scheduler = [
 ]
 
 optim_wrapper = dict(
-    type='OptimWrapper',
+    type='GuardedOptimWrapper',  # mmengine's OptimWrapper that stops on a non-finite loss (nonfinite='skip')
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001),
     paramwise_cfg=dict(bias_lr_mult=2., bias_decay_mult=0.),
     clip_grad=dict(max_norm=35, norm_type=2))
