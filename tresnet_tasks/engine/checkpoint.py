@@ -22,7 +22,9 @@ def _safe_globals() -> List[Any]:
     allowed: List[Any] = [builtins.getattr, codecs.encode]
     try:
         from mmengine.logging.history_buffer import HistoryBuffer
-        allowed.append(HistoryBuffer)
+        from mmengine.optim.scheduler import OneCycleLR, OneCycleParamScheduler
+        # OneCycle's state holds its annealing function as getattr(OneCycleParamScheduler, '_annealing_cos')
+        allowed += [HistoryBuffer, OneCycleParamScheduler, OneCycleLR]
     except ImportError:
         pass
     try:

@@ -117,3 +117,19 @@ def clear_errors(tool: str):
         msg = str(exc).strip("'\"")
         print(f"{tool}: error: {type(exc).__name__}: {msg}", file=sys.stderr)
         sys.exit(2)
+
+
+def init_cpu_distributed(launcher: str, cfg: Config) -> None:
+    """Start the process group ourselves for a CPU-only torchrun (``--launcher pytorch`` without CUDA).
+
+    mmengine's init_dist always calls ``torch.cuda.set_device``, which fails on machines without a GPU; with the
+    group already initialised (gloo), the Runner uses it as is. GPU runs are left to mmengine (NCCL).
+    """
+    import torch
+    import torch.distributed as dist
+    if launcher != "pytorch" or torch.cuda.is_available() or dist.is_initialized():
+        return
+    backend = cfg.get("env_cfg", {}).get("dist_cfg", {}).get("backend", "gloo")
+    dist.init_process_group(backend="gloo" if backend == "nccl" else backend)
+    if cfg.get("model_wrapper_cfg") is None:  # mmengine's default DDP passes a GPU device id
+        cfg.model_wrapper_cfg = dict(type="MMDistributedDataParallel", device_ids=None, broadcast_buffers=False)
