@@ -35,13 +35,8 @@ def parse_args(argv=None):
 
 
 def build_cfg(args):
-    from tresnet_tasks.engine.cli import load_config
-    cfg = load_config(args.config, args.cfg_options)
-    cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get("work_dir", None) is None:
-        cfg.work_dir = osp.join("./work_dirs", osp.splitext(osp.basename(args.config))[0])
+    from tresnet_tasks.engine.cli import apply_common_args, load_config
+    cfg = apply_common_args(load_config(args.config, args.cfg_options), args)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f"checkpoint not found: {args.checkpoint}")
     cfg.load_from = args.checkpoint

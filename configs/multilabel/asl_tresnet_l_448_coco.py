@@ -3,7 +3,7 @@
 # squish resize 448, CutoutPIL(0.5) + RandAugment, no normalisation, Adam lr 1e-4 with weight decay 1e-4 on
 # non-bias / non-1-D params only, OneCycleLR (pct_start 0.2) stepped per iteration, EMA 0.9997 per step with EMA
 # and raw weights both evaluated (the better one kept as best), AMP on GPU, batch 56, 40 epochs (early-stopped).
-_base_ = ['_base_/multilabel_runtime.py']
+_base_ = ['../_base_/classification_runtime.py']
 
 data_root = 'data/coco/'
 arch = 'tresnet_l'

@@ -1,6 +1,6 @@
 # CIFAR-100 fine-tuning, TResNet-XL at 224 (paper: 91.5 top-1; EfficientNet-B7 91.7). CIFAR images are resized
 # to 224 with the network unchanged. Data: data/cifar/cifar-100-python/ (the python pickles).
-_base_ = ['_base_/transfer_runtime.py', '_base_/finetune_adam_onecycle.py']
+_base_ = ['../_base_/classification_runtime.py', '_base_/finetune_adam_onecycle.py']
 
 data_root = 'data/cifar/'
 num_classes = 100

@@ -9,6 +9,17 @@ from typing import Any, Dict, Optional
 from mmengine.config import Config, DictAction  # noqa: F401 - DictAction re-exported for the tools
 
 
+def apply_common_args(cfg: Config, args) -> Config:
+    """--launcher and --work-dir as MMDetection's tools do (default work dir: ./work_dirs/<config name>)."""
+    import os.path as osp
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get("work_dir", None) is None:
+        cfg.work_dir = osp.join("./work_dirs", osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
 def _replace_prefix(node: Any, old: str, new: str) -> Any:
     if isinstance(node, str):
         return new + node[len(old):] if node.startswith(old) else node

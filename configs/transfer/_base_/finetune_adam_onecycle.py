@@ -2,7 +2,7 @@
 # published recipe of the same group (ImageNet-21K repo, single-label fine-tuning): Adam lr 3e-4, OneCycleLR
 # (pct_start 0.1, div_factor 20) stepped per iteration, 80 epochs, batch 64, weight decay 1e-4 on non-bias /
 # non-1-D params only, label smoothing 0.2, AMP on GPU. Chosen over SGD + cosine because it is the one recipe
-# shown to reach these numbers with TResNet; SGD + cosine is in finetune_sgd_cosine.py.
+# shown to reach these numbers with TResNet; SGD + cosine is tresnet_l_flowers_368_sgd.py.
 max_epochs = 80
 lr = 3e-4
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)

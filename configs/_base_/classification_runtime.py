@@ -1,5 +1,5 @@
-# Runtime shared by the multi-label configs (plain mmengine; modules registered by tresnet_tasks.multilabel).
-custom_imports = dict(imports=['tresnet_tasks.multilabel'], allow_failed_imports=False)
+# Runtime shared by the multi-label and transfer configs (plain mmengine; modules registered on import).
+custom_imports = dict(imports=['tresnet_tasks.multilabel', 'tresnet_tasks.transfer'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
