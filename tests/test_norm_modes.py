@@ -8,7 +8,7 @@ from tresnet_tasks import convert_norm, create_tresnet
 from tresnet_tasks.backbone import BatchNormAct2d, iabn_available
 from tresnet_tasks.backbone.norm import make_norm_act, resolve_norm
 
-pytestmark = pytest.mark.skipif(not iabn_available(), reason="inplace_abn backend not built (run make setup)")
+needs_iabn = pytest.mark.skipif(not iabn_available(), reason="inplace_abn backend not built (run make setup)")
 
 
 def _perturb(model):
@@ -24,6 +24,7 @@ def _perturb(model):
                 m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
 
 
+@needs_iabn
 def test_single_layer_against_inplace_abn_library():
     from inplace_abn import InPlaceABN
     ref = InPlaceABN(8, activation="leaky_relu", activation_param=0.01)
@@ -42,6 +43,7 @@ def test_single_layer_against_inplace_abn_library():
     assert torch.allclose(ref.running_mean, ours.running_mean, atol=1e-6)
 
 
+@needs_iabn
 @pytest.mark.parametrize("train", [True, False])
 def test_iabn_and_bn_models_same_outputs_and_gradients(train, tiny_kwargs):
     torch.manual_seed(0)
@@ -67,6 +69,7 @@ def test_iabn_and_bn_models_same_outputs_and_gradients(train, tiny_kwargs):
         assert torch.allclose(gi[name].grad, p.grad, atol=1e-4, rtol=1e-3), name
 
 
+@needs_iabn
 def test_conversion_round_trip_is_exact(tiny_kwargs):
     torch.manual_seed(0)
     bn = create_tresnet("tresnet_m", num_classes=3, norm="bn", **tiny_kwargs)
@@ -83,9 +86,43 @@ def test_conversion_round_trip_is_exact(tiny_kwargs):
     assert all(sd[name] is p for name, p in fresh.named_parameters())
 
 
+@needs_iabn
 def test_auto_mode_and_sync_variant():
     assert resolve_norm("auto") == "iabn"
     layer = make_norm_act("iabn", 4, sync=True)
     assert type(layer).__name__ == "InPlaceABNSyncAct"
     with pytest.raises(ValueError, match="norm must be one of"):
         resolve_norm("gn")
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_iabn_torch_matches_bn_outputs_and_gradients(train, tiny_kwargs):
+    """The PyTorch In-Place ABN: same function and gradients as BatchNorm + activation (float64, exact)."""
+    torch.manual_seed(0)
+    bn = create_tresnet("tresnet_m", num_classes=6, norm="bn", **tiny_kwargs).double()
+    _perturb(bn)
+    ours = convert_norm(copy.deepcopy(bn), "iabn_torch")
+    bn.train(train), ours.train(train)
+    x = torch.rand(4, 3, 64, 64, dtype=torch.float64)
+    xb, xo = x.clone().requires_grad_(), x.clone().requires_grad_()
+    yb, yo = bn(xb), ours(xo)
+    assert (yb - yo).abs().max() < 1e-10
+    w = torch.randn_like(yb)
+    (yb * w).sum().backward()
+    (yo * w).sum().backward()
+    assert (xb.grad - xo.grad).abs().max() < 1e-9
+    go = dict(ours.named_parameters())
+    for name, p in bn.named_parameters():
+        assert torch.allclose(go[name].grad, p.grad, atol=1e-9), name
+    for (k, v), v2 in zip(bn.state_dict().items(), ours.state_dict().values()):
+        assert torch.allclose(v.double(), v2.double(), atol=1e-12), k  # running statistics too
+
+
+def test_iabn_torch_saves_less_for_backward(tiny_kwargs):
+    from tresnet_tasks.engine.benchmark import saved_bytes_for_backward
+    x = torch.rand(2, 3, 64, 64)
+    sizes = {}
+    for norm in ("bn", "iabn_torch"):
+        model = create_tresnet("tresnet_m", num_classes=6, norm=norm, **tiny_kwargs).train()
+        sizes[norm] = saved_bytes_for_backward(model, x)
+    assert sizes["iabn_torch"] < 0.8 * sizes["bn"]

@@ -128,7 +128,36 @@ def parse_args(argv=None):
     p.add_argument("--max-batch", action="store_true", help="GPU: search the largest training batch")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--json", help="write rows and settings here")
+    p.add_argument("--same-process", action="store_true",
+                   help="measure every model in this process (default: one fresh subprocess per model, so that "
+                        "peak memory and allocator/cache state of one model do not leak into the next)")
+    p.add_argument("--worker", help=argparse.SUPPRESS)  # internal: measure this one spec, print its row as JSON
     return p.parse_args(argv)
+
+
+def measure_isolated(spec: str, argv: List[str]) -> Dict:
+    """Run this tool on one model in a fresh interpreter and read back its row."""
+    import subprocess
+    cmd = [sys.executable, osp.abspath(__file__), *argv, "--worker", spec]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmark of {spec} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _worker_argv(argv: Optional[List[str]]) -> List[str]:
+    """The command-line options to pass to a worker: everything but --models/--json/--worker."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out, skip = [], False
+    for a in argv:
+        if a in ("--models", "--json", "--worker"):
+            skip = True
+            continue
+        if skip and not a.startswith("--"):
+            continue
+        skip = False
+        out.append(a)
+    return out
 
 
 def main(argv=None) -> List[Dict]:
@@ -137,9 +166,12 @@ def main(argv=None) -> List[Dict]:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     torch.manual_seed(0)
+    if args.worker:
+        print(json.dumps(measure(args.worker, args, device)))
+        return []
     rows = []
     for spec in args.models:
-        row = measure(spec, args, device)
+        row = measure(spec, args, device) if args.same_process else measure_isolated(spec, _worker_argv(argv))
         rows.append(row)
         print("[benchmark] " + ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
                                          for k, v in row.items()), flush=True)

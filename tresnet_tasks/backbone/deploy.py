@@ -39,6 +39,8 @@ def fold_norms(model: nn.Module, inplace: bool = False) -> nn.Module:
             fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
                               conv.dilation, conv.groups, bias=True).to(conv.weight.device, conv.weight.dtype)
             fused.weight.copy_(conv.weight * scale.reshape(-1, 1, 1, 1))
+            if conv.weight.is_contiguous(memory_format=torch.channels_last) and not conv.weight.is_contiguous():
+                fused.to(memory_format=torch.channels_last)
             fused.bias.copy_(sd["bias"] - sd["running_mean"] * scale)
             m.conv = fused
             m.bn = LeakyReLUOrIdentity(m.bn.activation, m.bn.activation_param)

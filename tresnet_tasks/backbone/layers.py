@@ -20,6 +20,10 @@ class SpaceToDepth(nn.Module):
         n, c, h, w = x.shape
         if not torch.jit.is_tracing() and (h % 4 != 0 or w % 4 != 0):
             raise ValueError("SpaceToDepth needs H and W divisible by 4, got " + str(h) + "x" + str(w))
+        if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+            # NHWC in, NHWC out (one copy): (N, H, W, C) -> (N, H/4, W/4, dy, dx, C) -> channels (dy, dx, c)
+            y = x.permute(0, 2, 3, 1).reshape(n, h // 4, 4, w // 4, 4, c).permute(0, 1, 3, 2, 4, 5)
+            return y.reshape(n, h // 4, w // 4, c * 16).permute(0, 3, 1, 2)
         x = x.reshape(n, c, h // 4, 4, w // 4, 4).permute(0, 3, 5, 1, 2, 4)
         return x.reshape(n, c * 16, h // 4, w // 4)
 

@@ -15,7 +15,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-NORM_MODES = ("auto", "bn", "iabn")
+NORM_MODES = ("auto", "bn", "iabn", "iabn_torch")
+# iabn_torch: the In-Place ABN algorithm in PyTorch ops (iabn_torch.py): InPlace-ABN's memory saving, no compiled
+# extension, fast on CPU; no cross-process statistics (use iabn's InPlaceABNSync or bn + SyncBN for DDP).
 ACTIVATIONS = ("leaky_relu", "identity")
 
 
@@ -110,7 +112,12 @@ def resolve_norm(norm: str) -> str:
 
 def make_norm_act(norm: str, num_features: int, activation: str = "leaky_relu",
                   activation_param: float = 1e-3, sync: bool = False) -> nn.Module:
-    """Build a norm+activation layer of the resolved mode ``bn`` or ``iabn``."""
+    """Build a norm+activation layer of the resolved mode ``bn``, ``iabn`` or ``iabn_torch``."""
+    if norm == "iabn_torch":
+        if sync:
+            raise ValueError("sync is only for norm='iabn' (InPlaceABNSync)")
+        from .iabn_torch import InPlaceABNTorch
+        return InPlaceABNTorch(num_features, activation, activation_param)
     if norm == "bn":
         if sync:
             raise ValueError("sync is only for norm='iabn'; for 'bn' use convert_sync_norm() on the model")
@@ -122,11 +129,9 @@ def make_norm_act(norm: str, num_features: int, activation: str = "leaky_relu",
 
 
 def is_norm_act(module: nn.Module) -> bool:
-    return isinstance(module, BatchNormAct2d) or (iabn_available() and isinstance(module, _iabn_class()))
-
-
-def norm_mode_of(module: nn.Module) -> str:
-    return "bn" if isinstance(module, BatchNormAct2d) else "iabn"
+    from .iabn_torch import InPlaceABNTorch
+    return isinstance(module, (BatchNormAct2d, InPlaceABNTorch)) or (
+        iabn_available() and isinstance(module, _iabn_class()))
 
 
 def convert_norm(model: nn.Module, norm: str, sync: bool = False) -> nn.Module:

@@ -111,8 +111,12 @@ class TResNet(nn.Module):
     """
 
     def __init__(self, spec: TResNetSpec, num_classes: int = 1000, norm: str = "auto", in_chans: int = 3,
-                 drop_rate: float = 0.0, arch: str = "custom", input_multiple: int = 32):
+                 drop_rate: float = 0.0, arch: str = "custom", input_multiple: int = 32,
+                 channels_last: bool = True):
         super().__init__()
+        # channels_last (NHWC) is what oneDNN (CPU) and cuDNN tensor cores (GPU, AMP) run fastest; inputs are
+        # converted in forward (a no-op when they already are), weights at construction
+        self.channels_last = channels_last
         if input_multiple % 4 != 0 or input_multiple <= 0:
             raise ValueError(f"input_multiple must be a positive multiple of 4 (SpaceToDepth), got {input_multiple}")
         # 32 keeps every stage an exact /2 of the previous one (what dense heads expect); the network itself runs
@@ -148,6 +152,8 @@ class TResNet(nn.Module):
         self.num_features = self.stage_channels[-1]
         self.head = ClassifierHead(self.num_features, num_classes, drop_rate)
         self._init_weights()
+        if channels_last:
+            self.to(memory_format=torch.channels_last)
 
     def _make_stage(self, block, planes: int, depth: int, stride: int, use_se: bool, norm: str) -> nn.Sequential:
         downsample = None
@@ -195,10 +201,15 @@ class TResNet(nn.Module):
                              + " (total stride 32, SpaceToDepth block 4), got " + str(x.shape[2]) + "x"
                              + str(x.shape[3]) + "; resize or pad the input to a multiple of " + str(m))
 
+    def _prepare(self, x: torch.Tensor) -> torch.Tensor:
+        self._check_input(x)
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x
+
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         """Outputs of layer1..layer4 (strides 4, 8, 16, 32; channels ``self.stage_channels``)."""
-        self._check_input(x)
-        x = self.body.conv1(self.body.s2d(x))
+        x = self.body.conv1(self.body.s2d(self._prepare(x)))
         outs: List[torch.Tensor] = []
         x = self.body.layer1(x)
         outs.append(x)
@@ -211,8 +222,7 @@ class TResNet(nn.Module):
         return outs
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        self._check_input(x)
-        return self.body(x)
+        return self.body(self._prepare(x))
 
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         return self.head(x, pre_logits)
