@@ -82,7 +82,20 @@ BAD_INPUTS = [  # (what, tool args, expected one-line message)
     ("missing checkpoint", ["tools/test.py", DEMO, "/nonexistent.pth"], "checkpoint not found: /nonexistent.pth"),
     ("missing resume checkpoint", ["tools/train.py", DEMO, "--resume", "/nonexistent.pth"],
      "--resume checkpoint not found"),
+    ("mmengine sync_bn", ["tools/train.py", DEMO, "--cfg-options", "sync_bn=torch"],
+     "set model.sync_norm=True"),
 ]
+
+
+def test_sync_norm_conversion_keeps_activation_and_weights():
+    import copy
+    from tresnet_tasks import convert_norm, create_tresnet
+    from tresnet_tasks.backbone.norm import SyncBatchNormAct2d
+    model = create_tresnet("tresnet_m", layers=(1, 1, 1, 1), width=0.25, norm="bn")
+    synced = convert_norm(copy.deepcopy(model), "bn", sync=True)
+    layers = [m for m in synced.modules() if isinstance(m, SyncBatchNormAct2d)]
+    assert layers and layers[0].activation == "leaky_relu" and layers[0].activation_param == 0.01
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), synced.state_dict().values()))
 
 
 @pytest.mark.parametrize("what,args,expected", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])

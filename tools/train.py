@@ -54,6 +54,10 @@ def build_cfg(args):
             cfg.auto_scale_lr.enable = True
         else:
             raise KeyError("--auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) in the config")
+    if cfg.get("sync_bn"):
+        raise KeyError("sync_bn would replace TResNet's norm+activation layers by plain SyncBatchNorm and drop "
+                       "their activations; set model.sync_norm=True (classification) or "
+                       "model.backbone.sync_norm=True (detection) instead")
     if args.resume == "auto":
         cfg.resume = True
         cfg.load_from = None

@@ -48,6 +48,24 @@ class BatchNormAct2d(nn.BatchNorm2d):
         return f"{super().extra_repr()}, activation={self.activation}, slope={self.activation_param}"
 
 
+class SyncBatchNormAct2d(nn.SyncBatchNorm):
+    """SyncBatchNorm (statistics across DDP processes) + the same activation: ``bn`` mode under DDP.
+
+    torch's and mmengine's ``convert_sync_batchnorm`` would turn :class:`BatchNormAct2d` into a plain SyncBatchNorm
+    and silently drop its activation; :func:`convert_norm` with ``sync=True`` keeps it.
+    """
+
+    def __init__(self, num_features: int, activation: str = "leaky_relu", activation_param: float = 0.01,
+                 eps: float = 1e-5, momentum: float = 0.1):
+        super().__init__(num_features, eps=eps, momentum=momentum)
+        self.activation = activation
+        self.activation_param = float(activation_param)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = super().forward(x)
+        return F.leaky_relu(x, self.activation_param, inplace=True) if self.activation == "leaky_relu" else x
+
+
 @functools.lru_cache(maxsize=None)
 def iabn_available() -> bool:
     """True when inplace_abn imports and its compiled backend runs a forward pass here."""
@@ -119,9 +137,8 @@ def make_norm_act(norm: str, num_features: int, activation: str = "leaky_relu",
         from .iabn_torch import InPlaceABNTorch
         return InPlaceABNTorch(num_features, activation, activation_param)
     if norm == "bn":
-        if sync:
-            raise ValueError("sync is only for norm='iabn'; for 'bn' use convert_sync_norm() on the model")
-        return BatchNormAct2d(num_features, activation, activation_param)
+        cls = SyncBatchNormAct2d if sync else BatchNormAct2d
+        return cls(num_features, activation, activation_param)
     if norm == "iabn":
         iabn, iabn_sync = _iabn_class()
         return (iabn_sync if sync else iabn)(num_features, activation=activation, activation_param=activation_param)
@@ -130,14 +147,15 @@ def make_norm_act(norm: str, num_features: int, activation: str = "leaky_relu",
 
 def is_norm_act(module: nn.Module) -> bool:
     from .iabn_torch import InPlaceABNTorch
-    return isinstance(module, (BatchNormAct2d, InPlaceABNTorch)) or (
+    return isinstance(module, (BatchNormAct2d, InPlaceABNTorch, SyncBatchNormAct2d)) or (
         iabn_available() and isinstance(module, _iabn_class()))
 
 
 def convert_norm(model: nn.Module, norm: str, sync: bool = False) -> nn.Module:
     """Swap every norm+act layer of ``model`` to mode ``norm`` (in place), keeping the function exactly.
 
-    ``sync=True`` with ``norm='iabn'`` gives InPlaceABNSync for DDP.
+    ``sync=True`` synchronises batch statistics across DDP processes: InPlaceABNSync for ``iabn``,
+    :class:`SyncBatchNormAct2d` for ``bn`` (``iabn_torch`` has no synchronised variant).
     """
     norm = resolve_norm(norm)
     for parent in list(model.modules()):

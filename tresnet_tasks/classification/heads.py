@@ -7,19 +7,18 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..backbone.tresnet import ClassifierHead
 
-class GAPHead(nn.Module):
-    """Global average pooling + linear (TResNet's own head; keys ``fc.*``)."""
+
+class GAPHead(ClassifierHead):
+    """Global average pooling + dropout + linear: the backbone's own head (keys ``fc.*``), always with classes."""
 
     def __init__(self, in_features: int, num_classes: int, drop_rate: float = 0.0):
-        super().__init__()
-        self.drop = nn.Dropout(drop_rate) if drop_rate > 0 else nn.Identity()
-        self.fc = nn.Linear(in_features, num_classes)
+        if num_classes <= 0:
+            raise ValueError(f"num_classes must be positive, got {num_classes}")
+        super().__init__(in_features, num_classes, drop_rate)
         nn.init.normal_(self.fc.weight, 0, 0.01)
         nn.init.zeros_(self.fc.bias)
-
-    def forward(self, feats: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.drop(feats.mean((2, 3))))
 
 
 class MLDecoderHead(nn.Module):

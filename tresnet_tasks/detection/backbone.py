@@ -9,7 +9,7 @@ from mmdet.registry import MODELS
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 
-from ..backbone import create_tresnet, load_tresnet_weights
+from ..backbone import convert_norm, create_tresnet, load_tresnet_weights
 from ..backbone.norm import is_norm_act
 
 
@@ -24,15 +24,18 @@ class TResNetBackbone(BaseModule):
         norm_eval: keep every norm layer in eval mode while training (frozen statistics).
         norm: ``auto``, ``bn`` or ``iabn`` (see the backbone docs).
         layers, width: depth/width overrides (small models for CPU demos and tests).
+        sync_norm: synchronise norm statistics across DDP processes (InPlaceABNSync / SyncBatchNorm + act).
         init_cfg: ``dict(type='Pretrained', checkpoint=..., prefix=None)``; any checkpoint format the shared loader
             accepts (official TResNet, ImageNet-21K, timm, this project's); its classifier head is ignored.
     """
 
     def __init__(self, arch: str = "m", out_indices: Sequence[int] = (1, 2, 3), frozen_stages: int = -1,
                  norm_eval: bool = False, norm: str = "auto", layers: Optional[Sequence[int]] = None,
-                 width: Optional[float] = None, init_cfg: Optional[dict] = None):
+                 width: Optional[float] = None, sync_norm: bool = False, init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.net = create_tresnet(f"tresnet_{arch}", num_classes=0, norm=norm, layers=layers, width=width)
+        if sync_norm:  # DDP: statistics across processes (use this, not mmengine's sync_bn: see norm.py)
+            convert_norm(self.net, self.net.norm, sync=True)
         if not out_indices or not all(0 <= i <= 3 for i in out_indices):
             raise ValueError(f"out_indices must be a non-empty subset of 0..3, got {out_indices}")
         if not -1 <= frozen_stages <= 4:
