@@ -187,3 +187,13 @@ def test_blur_and_space_to_depth_against_formula():
     padded = torch.nn.functional.pad(img, (1, 1, 1, 1), mode="reflect")
     assert out.shape == (1, 2, 3, 3)
     assert torch.allclose(out[0, 1, 1, 2], (padded[0, 1, 2:5, 4:7] * k).sum())
+
+
+def test_blur_backward_saves_nothing_and_is_exact():
+    from tresnet_tasks.backbone.layers import BlurPool2d
+    from tresnet_tasks.engine.benchmark import saved_bytes_for_backward
+    blur = BlurPool2d(3).double()
+    x = torch.randn(2, 3, 9, 8, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(blur, (x,))
+    # only the constant 3x3 filter buffer, no activation
+    assert saved_bytes_for_backward(blur, x) == blur.filt.nelement() * blur.filt.element_size()

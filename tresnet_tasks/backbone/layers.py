@@ -28,11 +28,31 @@ class SpaceToDepth(nn.Module):
         return x.reshape(n, c * 16, h // 4, w // 4)
 
 
+class _FixedBlur(torch.autograd.Function):
+    """The blur as a linear map with a constant filter: its backward needs no activation, so (unlike F.conv2d,
+    which keeps its padded input) it saves nothing for backward."""
+
+    @staticmethod
+    def forward(ctx, x, filt):
+        ctx.save_for_backward(filt)
+        ctx.in_shape = x.shape
+        return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), filt, stride=2, groups=x.shape[1])
+
+    @staticmethod
+    def backward(ctx, grad):
+        (filt,) = ctx.saved_tensors
+        n, c, h, w = ctx.in_shape
+        out_pad = ((h + 2 - 3) % 2, (w + 2 - 3) % 2)
+        g_padded = F.conv_transpose2d(grad, filt, stride=2, groups=c, output_padding=out_pad)
+        g = torch.ops.aten.reflection_pad2d_backward(g_padded, grad.new_empty(ctx.in_shape), [1, 1, 1, 1])
+        return g, None
+
+
 class BlurPool2d(nn.Module):
     """Anti-alias downsampling: fixed depthwise [1,2,1]x[1,2,1]/16 filter, reflect padding 1, stride 2.
 
     The filter is a non-persistent buffer: it follows ``.to()`` (device, dtype), never appears in checkpoints and
-    works on CPU, under DDP and with channels_last.
+    works on CPU, under DDP and with channels_last. In training it keeps no activation for backward.
     """
 
     def __init__(self, channels: int):
@@ -43,8 +63,13 @@ class BlurPool2d(nn.Module):
         self.register_buffer("filt", filt.expand(channels, 1, 3, 3).contiguous(), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.pad(x, (1, 1, 1, 1), mode="reflect")
-        return F.conv2d(x, self.filt, stride=2, groups=self.channels)
+        if torch.jit.is_scripting() or not torch.is_grad_enabled() or not x.requires_grad:
+            return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), self.filt, stride=2, groups=self.channels)
+        return self._train_forward(x)
+
+    @torch.jit.unused
+    def _train_forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _FixedBlur.apply(x, self.filt)
 
 
 class SqueezeExcite(nn.Module):
