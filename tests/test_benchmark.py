@@ -35,6 +35,6 @@ def test_tool_runs_and_ratios_are_computed_from_measurements(tmp_path):
     assert ours["train_img_s_ratio"] == ours["train_img_s"] / base["train_img_s"]
     assert base["infer_img_s_ratio"] == 1.0
     assert "train_img_s" not in rows["ours:tresnet_m:bn:fold"]  # folded models are inference-only
-    # same architecture, same tensors saved: our bn mode and timm save the same bytes
-    assert abs(ours["saved_MB_per_img"] - base["saved_MB_per_img"]) / base["saved_MB_per_img"] < 0.05
+    # same architecture; ours keeps nothing for the blur's backward, so it saves a little less than timm
+    assert 0.8 * base["saved_MB_per_img"] < ours["saved_MB_per_img"] < base["saved_MB_per_img"]
     assert "| ours:tresnet_m:bn |" in proc.output
