@@ -13,21 +13,18 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
+from tresnet_tasks.engine.cli import add_common_args  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Test (and eval) a tresnet-tasks model")
     parser.add_argument("config", help="test config file path")
     parser.add_argument("checkpoint", help="checkpoint file")
-    parser.add_argument("--work-dir", help="the directory to save the file containing evaluation metrics")
+    add_common_args(parser)
     parser.add_argument("--out", type=str, help="dump predictions to a pickle file (.pkl)")
     parser.add_argument("--show", action="store_true", help="show prediction results in a window")
     parser.add_argument("--show-dir", help="directory (inside the work dir's timestamp folder) to save drawn images")
     parser.add_argument("--wait-time", type=float, default=2, help="the interval of show (s)")
-    parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="override config settings, key=value")
-    parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none", help="job launcher")
-    parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
     args = parser.parse_args(argv)
     if "LOCAL_RANK" not in os.environ:
         os.environ["LOCAL_RANK"] = str(args.local_rank)

@@ -12,23 +12,18 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
+from tresnet_tasks.engine.cli import add_common_args  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Train a tresnet-tasks model")
     parser.add_argument("config", help="train config file path")
-    parser.add_argument("--work-dir", help="the dir to save logs and models")
+    add_common_args(parser)
     parser.add_argument("--amp", action="store_true", default=False, help="enable automatic-mixed-precision training")
     parser.add_argument("--auto-scale-lr", action="store_true",
                         help="scale the learning rate linearly by (GPUs x batch per GPU) / auto_scale_lr.base_batch_size")
     parser.add_argument("--resume", nargs="?", type=str, const="auto",
                         help="resume from the given checkpoint, or (no value) from the latest one in the work dir")
-    parser.add_argument("--cfg-options", nargs="+", action=DictAction,
-                        help="override config settings, key=value (e.g. data_root=/data/coco "
-                             "train_dataloader.batch_size=4)")
-    parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none", help="job launcher")
-    parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
     args = parser.parse_args(argv)
     if "LOCAL_RANK" not in os.environ:
         os.environ["LOCAL_RANK"] = str(args.local_rank)

@@ -9,6 +9,16 @@ from typing import Any, Dict, Optional
 from mmengine.config import Config, DictAction  # noqa: F401 - DictAction re-exported for the tools
 
 
+def add_common_args(parser) -> None:
+    """The arguments tools/train.py and tools/test.py share, spelled as in MMDetection."""
+    parser.add_argument("--work-dir", help="the dir to save logs, checkpoints and metrics")
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction,
+                        help="override config settings, key=value (e.g. data_root=/data/coco "
+                             "train_dataloader.batch_size=4)")
+    parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none", help="job launcher")
+    parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
+
+
 def apply_common_args(cfg: Config, args) -> Config:
     """--launcher and --work-dir as MMDetection's tools do (default work dir: ./work_dirs/<config name>)."""
     import os.path as osp
