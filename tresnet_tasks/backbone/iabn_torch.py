@@ -13,6 +13,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .norm import init_activation
+
 
 class _InPlaceABNFunction(torch.autograd.Function):
     @staticmethod
@@ -70,8 +72,7 @@ class InPlaceABNTorch(nn.BatchNorm2d):
     def __init__(self, num_features: int, activation: str = "leaky_relu", activation_param: float = 0.01,
                  eps: float = 1e-5, momentum: float = 0.1):
         super().__init__(num_features, eps=eps, momentum=momentum)
-        self.activation = activation
-        self.activation_param = float(activation_param)
+        init_activation(self, activation, activation_param)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.training:

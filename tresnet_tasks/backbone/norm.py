@@ -21,6 +21,14 @@ NORM_MODES = ("auto", "bn", "iabn", "iabn_torch")
 ACTIVATIONS = ("leaky_relu", "identity")
 
 
+def init_activation(layer: nn.Module, activation: str, activation_param: float) -> None:
+    """Record the activation of a norm+act layer (the attributes InPlace-ABN also uses)."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    layer.activation = activation
+    layer.activation_param = float(activation_param)
+
+
 class BatchNormAct2d(nn.BatchNorm2d):
     """BatchNorm2d followed by an in-place leaky ReLU (or nothing): the plain-PyTorch twin of InPlaceABN.
 
@@ -30,10 +38,7 @@ class BatchNormAct2d(nn.BatchNorm2d):
     def __init__(self, num_features: int, activation: str = "leaky_relu", activation_param: float = 0.01,
                  eps: float = 1e-5, momentum: float = 0.1):
         super().__init__(num_features, eps=eps, momentum=momentum)
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-        self.activation = activation
-        self.activation_param = float(activation_param)
+        init_activation(self, activation, activation_param)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.training:
@@ -58,8 +63,7 @@ class SyncBatchNormAct2d(nn.SyncBatchNorm):
     def __init__(self, num_features: int, activation: str = "leaky_relu", activation_param: float = 0.01,
                  eps: float = 1e-5, momentum: float = 0.1):
         super().__init__(num_features, eps=eps, momentum=momentum)
-        self.activation = activation
-        self.activation_param = float(activation_param)
+        init_activation(self, activation, activation_param)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = super().forward(x)
