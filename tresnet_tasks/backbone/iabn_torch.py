@@ -10,10 +10,9 @@ for the affine step to be invertible, which it is for every TResNet weight (InPl
 from __future__ import annotations
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-from .norm import init_activation
+from .norm import BatchNormAct2d
 
 
 class _InPlaceABNFunction(torch.autograd.Function):
@@ -62,29 +61,20 @@ class _InPlaceABNFunction(torch.autograd.Function):
         return dx, dweight, dbias, None, None, None, None, None, None
 
 
-class InPlaceABNTorch(nn.BatchNorm2d):
-    """BatchNorm2d + leaky ReLU / identity computed in place with InPlace-ABN's backward (see module doc).
+class InPlaceABNTorch(BatchNormAct2d):
+    """BatchNormAct2d whose training forward runs in place with InPlace-ABN's backward (see module doc).
 
-    Same parameters and buffers as :class:`BatchNormAct2d`; a subclass of BatchNorm2d so norm-aware tooling
-    (``norm_eval``, weight-decay rules, folding) treats it as a norm layer.
+    Same parameters, buffers and inference path as :class:`BatchNormAct2d`; only what autograd keeps differs.
     """
 
-    def __init__(self, num_features: int, activation: str = "leaky_relu", activation_param: float = 0.01,
-                 eps: float = 1e-5, momentum: float = 0.1):
-        super().__init__(num_features, eps=eps, momentum=momentum)
-        init_activation(self, activation, activation_param)
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not torch.is_grad_enabled() or not (x.requires_grad or self.weight.requires_grad):
+            return super().forward(x)  # no backward to feed: plain BatchNorm + activation
         if self.training:
             self.num_batches_tracked.add_(1)
         slope = self.activation_param if self.activation == "leaky_relu" else -1.0
-        if not torch.is_grad_enabled() or not (x.requires_grad or self.weight.requires_grad):
-            # inference: the same in-place arithmetic without autograd bookkeeping
-            x = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
-                             self.momentum, self.eps)
-            return F.leaky_relu_(x, slope) if slope >= 0 else x
         return _InPlaceABNFunction.apply(x, self.weight, self.bias, self.running_mean, self.running_var,
                                          self.training, self.momentum, self.eps, slope)
 
     def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, activation={self.activation}, slope={self.activation_param}, in-place"
+        return f"{super().extra_repr()}, in-place"

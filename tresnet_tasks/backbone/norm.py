@@ -150,8 +150,7 @@ def make_norm_act(norm: str, num_features: int, activation: str = "leaky_relu",
 
 
 def is_norm_act(module: nn.Module) -> bool:
-    from .iabn_torch import InPlaceABNTorch
-    return isinstance(module, (BatchNormAct2d, InPlaceABNTorch, SyncBatchNormAct2d)) or (
+    return isinstance(module, (BatchNormAct2d, SyncBatchNormAct2d)) or (
         iabn_available() and isinstance(module, _iabn_class()))
 
 
