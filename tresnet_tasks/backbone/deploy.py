@@ -7,7 +7,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .layers import ConvNormAct
+from .layers import ConvNormAct, fold_conv_norm
 from .norm import is_norm_act
 
 
@@ -33,15 +33,15 @@ def fold_norms(model: nn.Module, inplace: bool = False) -> nn.Module:
     model.eval()
     for m in model.modules():
         if isinstance(m, ConvNormAct) and is_norm_act(m.bn):
-            sd = m.bn.state_dict()  # canonical: weight is the applied scale
-            scale = sd["weight"] / torch.sqrt(sd["running_var"] + m.bn.eps)
+            weight, bias = fold_conv_norm(m.conv, m.bn)
             conv = m.conv
             fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
                               conv.dilation, conv.groups, bias=True).to(conv.weight.device, conv.weight.dtype)
-            fused.weight.copy_(conv.weight * scale.reshape(-1, 1, 1, 1))
+            fused.weight.copy_(weight)
             if conv.weight.is_contiguous(memory_format=torch.channels_last) and not conv.weight.is_contiguous():
                 fused.to(memory_format=torch.channels_last)
-            fused.bias.copy_(sd["bias"] - sd["running_mean"] * scale)
+            fused.bias.copy_(bias)
             m.conv = fused
             m.bn = LeakyReLUOrIdentity(m.bn.activation, m.bn.activation_param)
+            m._folded = None
     return model

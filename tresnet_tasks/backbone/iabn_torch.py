@@ -1,8 +1,8 @@
 """In-Place Activated BatchNorm written with PyTorch ops: InPlace-ABN's memory saving without its compiled
 extension, and vectorised on CPU (the library's CPU kernel is scalar loops, several times slower).
 
-Forward normalises the conv output *in place* and applies the leaky ReLU in place; only that output is kept for
-backward. Backward recovers the normalised input by inverting the activation and the affine step (the trick of
+Forward normalises the conv output and applies the leaky ReLU in place on the result; only that output is kept
+for backward (the conv output is freed as soon as the layer returns). Backward recovers the normalised input by inverting the activation and the affine step (the trick of
 Rota Bulò et al., CVPR 2018), so a conv -> norm -> act chain keeps one tensor per layer instead of two.
 The weight is the applied scale (as in BatchNorm, and as in this project's InPlace-ABN layers); it must stay > 0
 for the affine step to be invertible, which it is for every TResNet weight (InPlace-ABN applies |w| + eps).
@@ -16,49 +16,42 @@ from .norm import BatchNormAct2d
 
 
 class _InPlaceABNFunction(torch.autograd.Function):
+    """BatchNorm + leaky ReLU that keeps only its output ``y`` (and per-channel vectors) for backward.
+
+    Both directions run on ATen's fused batch-norm kernels (vectorised, channels_last-aware): forward is
+    ``native_batch_norm`` + an in-place leaky ReLU; backward inverts the activation, then calls
+    ``native_batch_norm_backward`` on ``z = s * xhat + b`` presented as an input of mean ``b`` and inverse std
+    ``1/s`` (so its ``xhat`` is the true one), with the weight rescaled to give the true input gradient.
+    """
+
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training: bool, momentum: float, eps: float,
                 slope: float):
-        if training:
-            var, mean = torch.var_mean(x, dim=(0, 2, 3), correction=0)
-            n = x.numel() // x.shape[1]
-            with torch.no_grad():
-                running_mean.lerp_(mean, momentum)
-                running_var.lerp_(var * (n / max(n - 1, 1)), momentum)
-        else:
-            mean, var = running_mean, running_var
-        invstd = torch.rsqrt(var + eps)
-        scale = weight * invstd
-        shift = bias - mean * scale
-        x.mul_(scale.view(1, -1, 1, 1)).add_(shift.view(1, -1, 1, 1))
+        y, _, invstd = torch.native_batch_norm(x, weight, bias, running_mean, running_var, training, momentum, eps)
+        if not training:
+            invstd = torch.rsqrt(running_var + eps)
         if slope >= 0:
-            F.leaky_relu_(x, slope)
-        ctx.mark_dirty(x)
-        ctx.save_for_backward(x, weight, bias, invstd)
-        ctx.training, ctx.slope = training, slope
-        return x
+            F.leaky_relu_(y, slope)
+        ctx.save_for_backward(y, weight, bias, invstd)
+        ctx.training, ctx.slope, ctx.eps = training, slope, eps
+        return y
 
     @staticmethod
     def backward(ctx, dy):
         y, weight, bias, invstd = ctx.saved_tensors
-        slope = ctx.slope
-        w4, b4 = weight.view(1, -1, 1, 1), bias.view(1, -1, 1, 1)
-        if slope >= 0:  # invert the leaky ReLU: z = y / slope where y < 0
-            neg = y < 0
-            z = torch.where(neg, y / slope, y)
-            dz = torch.where(neg, dy * slope, dy)
+        if ctx.slope >= 0:  # invert the leaky ReLU: z = y / slope where y < 0; dz = dy * slope there
+            z = F.leaky_relu(y, 1.0 / ctx.slope)
+            dz = torch.ops.aten.leaky_relu_backward(dy, y, ctx.slope, True)
         else:
             z, dz = y, dy
-        xhat = (z - b4) / w4
-        dbias = dz.sum((0, 2, 3))
-        dweight = (dz * xhat).sum((0, 2, 3))
         if ctx.training:
-            n = y.numel() // y.shape[1]
-            dx = (dz - (dbias / n).view(1, -1, 1, 1) - xhat * (dweight / n).view(1, -1, 1, 1)) \
-                * (weight * invstd).view(1, -1, 1, 1)
-        else:
-            dx = dz * (weight * invstd).view(1, -1, 1, 1)
-        return dx, dweight, dbias, None, None, None, None, None, None
+            dx, dweight, dbias = torch.ops.aten.native_batch_norm_backward(
+                dz, z, weight * weight * invstd, None, None, bias, weight.reciprocal(), True, ctx.eps,
+                [True, True, True])
+            return dx, dweight, dbias, None, None, None, None, None, None
+        xhat = (z - bias.view(1, -1, 1, 1)) / weight.view(1, -1, 1, 1)
+        dx = dz * (weight * invstd).view(1, -1, 1, 1)
+        return dx, (dz * xhat).sum((0, 2, 3)), dz.sum((0, 2, 3)), None, None, None, None, None, None
 
 
 class InPlaceABNTorch(BatchNormAct2d):
