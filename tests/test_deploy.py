@@ -32,6 +32,25 @@ def test_fold_matches_unfolded(tiny_kwargs):
     assert any(hasattr(m, "running_var") for m in model.modules())  # the original is untouched
 
 
+def test_eval_forward_folds_on_the_fly_and_follows_weight_changes(tiny_kwargs):
+    """Eager eval folds norms into convs where that is cheaper; it must equal the unfolded computation (TorchScript
+    runs conv -> norm) at any batch, and see weights changed behind autograd's back (EMA swaps use ``.data``)."""
+    model = _model(tiny_kwargs)
+    x = torch.rand(16, 3, 64, 64)
+    with torch.no_grad():
+        for n in (1, 16):  # batch 1 leaves the widest convs unfolded, batch 16 folds them all
+            assert (torch.jit.script(model)(x[:n]) - model(x[:n])).abs().max() < 1e-5
+        before = model(x)
+        other = _model(tiny_kwargs)
+        for p in other.parameters():
+            p.data.mul_(1.1)
+        for (k, v), src in zip(model.state_dict().items(), other.state_dict().values()):
+            v.data.copy_(src.data)  # how mmengine's EMA hook swaps averaged weights in for validation
+        after = model(x)
+    assert (after - before).abs().max() > 1e-3
+    assert (after - torch.jit.script(other)(x)).abs().max() < 1e-5
+
+
 def test_torchscript_matches_eager(tiny_kwargs):
     model = _model(tiny_kwargs)
     scripted = torch.jit.script(model)

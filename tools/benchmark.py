@@ -1,14 +1,18 @@
-"""Speed and memory of TResNet implementations side by side, in one process.
+"""Speed and memory of TResNet implementations side by side, in one run.
 
-    python tools/benchmark.py [--models ours:tresnet_m:bn ours:tresnet_m:iabn ours:tresnet_m:bn:fold+cl \
-        timm:tresnet_m timm:resnet50] [--baseline timm:tresnet_m] [--size 224] [--batch 16] [--device cpu]
-        [--amp] [--warmup 2] [--repeats 5] [--no-train] [--max-batch] [--json out.json]
+    python tools/benchmark.py [--models ours:tresnet_m:iabn_torch ours:tresnet_m:bn ours:tresnet_m:bn:fold \
+        ours:tresnet_m:bn:onnx timm:tresnet_m timm:resnet50] [--baseline timm:tresnet_m] [--size 224] [--batch 16]
+        [--device cpu] [--amp] [--warmup 2] [--repeats 5] [--no-train] [--max-batch] [--json out.json]
 
-Model specs: ``ours:<variant>:<norm>[:<options>]`` with norm bn | iabn and options joined by '+':
-``cl`` (channels_last), ``fold`` (norms folded into convs; inference only), ``compile`` (torch.compile);
-``timm:<name>`` for any timm model (e.g. tresnet_m, resnet50). Reports inference and training images/s (medians),
-bytes saved for backward per image, peak RSS (CPU) or peak allocated memory and max batch (GPU, --max-batch), and
-the ratio of each to the baseline row.
+Model specs: ``ours:<variant>:<norm>[:<options>]`` with norm bn | iabn | iabn_torch and options joined by '+':
+``cl`` (channels_last; ours is channels_last already), ``fold`` (norms folded into convs), ``compile``
+(torch.compile), ``onnx`` (exported, run by ONNX Runtime), ``bf16`` (weights and inputs in bfloat16); fold, onnx
+and bf16 are inference only. ``timm:<name>`` is any timm model (e.g. tresnet_m, resnet50).
+
+Each model lives in its own worker process (clean peak memory); repeats are interleaved across models (repeat r of
+every model before repeat r+1 of any), so drifts of a shared machine move all rows alike. Reports medians of
+inference and training images/s, bytes saved for backward per image, the peak memory of one training step per
+image, peak RSS (CPU) or peak allocated memory and max batch (GPU, --max-batch), and ratios to the baseline row.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import argparse
 import json
 import os.path as osp
 import platform
+import statistics
 import sys
 from typing import Dict, List, Optional
 
@@ -26,13 +31,16 @@ import torch.nn as nn  # noqa: E402
 
 from tresnet_tasks.engine import benchmark as bm  # noqa: E402
 
-DEFAULT_MODELS = ["ours:tresnet_m:bn", "ours:tresnet_m:bn:cl", "ours:tresnet_m:iabn", "ours:tresnet_m:bn:fold+cl",
-                  "timm:tresnet_m", "timm:resnet50"]
+DEFAULT_MODELS = ["ours:tresnet_m:iabn_torch", "ours:tresnet_m:bn", "ours:tresnet_m:bn:fold",
+                  "ours:tresnet_m:bn:onnx", "timm:tresnet_m", "timm:resnet50"]
 
 
 def build(spec: str, device: torch.device, compile_all: bool, channels_last_all: bool) -> Dict:
     parts = spec.split(":")
     opts = set(parts[3].split("+")) if len(parts) > 3 and parts[3] else set()
+    unknown = opts - {"cl", "fold", "compile", "bf16", "onnx"}
+    if unknown:
+        raise ValueError(f"unknown options {sorted(unknown)} in {spec!r}; use cl, fold, compile, bf16, onnx")
     if parts[0] == "ours":
         from tresnet_tasks import create_tresnet, fold_norms
         model = create_tresnet(parts[1], num_classes=1000, norm=parts[2] if len(parts) > 2 else "bn")
@@ -44,46 +52,152 @@ def build(spec: str, device: torch.device, compile_all: bool, channels_last_all:
     else:
         raise ValueError(f"model spec must start with 'ours:' or 'timm:', got {spec!r}")
     cl = "cl" in opts or channels_last_all
-    model = model.to(device)
+    dtype = torch.bfloat16 if "bf16" in opts else torch.float32
+    model = model.to(device=device, dtype=dtype)
     if cl:
         model = model.to(memory_format=torch.channels_last)
     if "compile" in opts or compile_all:
         model = torch.compile(model)
-    return dict(model=model, channels_last=cl, train_ok="fold" not in opts)
+    inference_only = bool(opts & {"fold", "bf16", "onnx"})
+    return dict(model=model, channels_last=cl, dtype=dtype, onnx="onnx" in opts, train_ok=not inference_only)
 
 
-def measure(spec: str, args, device: torch.device) -> Dict:
-    built = build(spec, device, args.compile, args.channels_last)
-    model: nn.Module = built["model"]
-    fmt = torch.channels_last if built["channels_last"] else torch.contiguous_format
+class Bench:
+    """One model, measured one repeat at a time (so that the caller can interleave models)."""
 
-    def batch(n: int) -> torch.Tensor:
-        return torch.rand(n, 3, args.size, args.size, device=device).contiguous(memory_format=fmt)
+    def __init__(self, spec: str, args, device: torch.device):
+        self.spec, self.args, self.device = spec, args, device
+        built = build(spec, device, args.compile, args.channels_last)
+        self.model: nn.Module = built["model"]
+        self.train_ok = built["train_ok"]
+        fmt = torch.channels_last if built["channels_last"] else torch.contiguous_format
+        self.batch = lambda n: torch.rand(n, 3, args.size, args.size, device=device, dtype=built["dtype"]
+                                          ).contiguous(memory_format=fmt)
+        self.x = self.batch(args.batch)
+        self.model.eval()
+        self.gflop_per_img = bm.gflop_per_image(self.model, self.x[:1]) if args.flops else None
+        self._infer = (bm.onnxruntime_runner(self.model, self.x) if built["onnx"]
+                       else bm.inference_step(self.model, self.x, args.amp))
+        self._train = None
 
-    x = batch(args.batch)
-    row: Dict[str, Optional[float]] = {"model": spec}
-    if not args.no_infer:
-        model.eval()
-        t = bm.time_median(bm.inference_step(model, x, args.amp), device, args.warmup, args.repeats)
-        row["infer_img_s"] = args.batch / t
-    if not args.no_train and built["train_ok"]:
-        model.train()
-        if device.type == "cuda":
-            torch.cuda.reset_peak_memory_stats(device)
-        rss_ok = device.type == "cpu" and bm.reset_peak_rss()
-        t = bm.time_median(bm.training_step(model, x, args.amp), device, args.warmup, args.repeats)
-        row["train_img_s"] = args.batch / t
-        if device.type == "cuda":
-            row["peak_alloc_MB"] = torch.cuda.max_memory_allocated(device) / 2 ** 20
-        elif rss_ok:
-            row["peak_rss_MB"] = bm.peak_rss_bytes() / 2 ** 20
-        row["saved_MB_per_img"] = bm.saved_bytes_for_backward(model, x, args.amp) / args.batch / 2 ** 20
-        if args.max_batch and device.type == "cuda":
-            row["max_batch"] = bm.gpu_max_batch(lambda n: bm.training_step(model, batch(n), args.amp), device)
-    del built, model, x
-    if device.type == "cuda":
-        torch.cuda.empty_cache()
-    return row
+    def infer(self) -> float:
+        return bm.time_once(self._infer, self.device)
+
+    def train(self) -> Optional[float]:
+        if not self.train_ok:
+            return None
+        if self._train is None:  # first call: switch to training, start the memory peaks here
+            self.model.train()
+            self._train = bm.training_step(self.model, self.x, self.args.amp)
+            if self.device.type == "cuda":
+                torch.cuda.reset_peak_memory_stats(self.device)
+            self._rss_ok = self.device.type == "cpu" and bm.reset_peak_rss()
+        return bm.time_once(self._train, self.device)
+
+    def memory(self) -> Dict[str, Optional[float]]:
+        if not self.train_ok:
+            return {}
+        self.train()
+        mib, n = 2 ** 20, self.args.batch
+        row: Dict[str, Optional[float]] = {}
+        if self.device.type == "cuda":
+            row["peak_alloc_MB"] = torch.cuda.max_memory_allocated(self.device) / mib
+        elif self._rss_ok:
+            row["peak_rss_MB"] = bm.peak_rss_bytes() / mib
+        row["saved_MB_per_img"] = bm.saved_bytes_for_backward(self.model, self.x, self.args.amp) / n / mib
+        row["step_peak_MB"] = bm.step_peak_bytes(self._train, self.device) / mib
+        if self.args.max_batch and self.device.type == "cuda":
+            row["max_batch"] = bm.gpu_max_batch(
+                lambda b: bm.training_step(self.model, self.batch(b), self.args.amp), self.device)
+        return row
+
+    def flops(self) -> Optional[float]:
+        return self.gflop_per_img
+
+    def call(self, method: str):
+        return getattr(self, method)()
+
+
+class WorkerBench:
+    """A :class:`Bench` in its own interpreter (clean peak memory, no allocator state shared between models),
+    driven over a pipe: one JSON line per call."""
+
+    def __init__(self, spec: str, argv: List[str]):
+        import subprocess
+        import tempfile
+        self.spec = spec
+        self.log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a chatty worker can never block on it
+        self.proc = subprocess.Popen([sys.executable, osp.abspath(__file__), *argv, "--worker", spec],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self._read()  # "ready" once the model is built
+
+    def _read(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait()
+            self.log.seek(0)
+            raise RuntimeError(f"benchmark worker for {self.spec} exited {self.proc.returncode}:\n"
+                               f"{self.log.read()[-3000:]}")
+        return json.loads(line)["result"]
+
+    def call(self, method: str):
+        self.proc.stdin.write(method + "\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=60)
+        except Exception:  # noqa: BLE001 - best effort
+            self.proc.kill()
+        self.log.close()
+
+
+def serve(spec: str, args, device: torch.device) -> None:
+    """Worker side of :class:`WorkerBench`."""
+    import os
+    out = os.fdopen(os.dup(1), "w")  # the protocol pipe; anything else written to fd 1 (by Python or C++) goes
+    os.dup2(2, 1)                    # to the worker's log instead
+    bench = Bench(spec, args, device)
+    out.write(json.dumps({"result": "ready"}) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        out.write(json.dumps({"result": bench.call(line.strip())}) + "\n")
+        out.flush()
+
+
+def measure_all(specs: List[str], args, device: torch.device, argv: Optional[List[str]]) -> List[Dict]:
+    """Medians of interleaved repeats: repeat r of every model runs before repeat r+1 of any, so that a machine
+    that slows down or speeds up during the run moves every row alike and the ratios stay fair."""
+    benches = [Bench(s, args, device) if args.same_process else WorkerBench(s, _worker_argv(argv)) for s in specs]
+    rows = [{"model": s} for s in specs]
+    try:
+        for phase, key in (("infer", "infer_img_s"), ("train", "train_img_s")):
+            if (phase == "infer" and args.no_infer) or (phase == "train" and args.no_train):
+                continue
+            times: List[List[float]] = [[] for _ in benches]
+            for r in range(args.warmup + args.repeats):
+                for i, b in enumerate(benches):
+                    t = b.call(phase)
+                    if t is not None and r >= args.warmup:
+                        times[i].append(t)
+            for row, ts in zip(rows, times):
+                if ts:
+                    row[key] = args.batch / statistics.median(ts)
+        if args.flops:
+            for row, b in zip(rows, benches):
+                row["gflop_per_img"] = b.call("flops")
+                if row.get("infer_img_s") and row["gflop_per_img"]:
+                    row["infer_gflop_s"] = row["infer_img_s"] * row["gflop_per_img"]
+        if not args.no_train:
+            for row, b in zip(rows, benches):
+                row.update(b.call("memory"))
+    finally:
+        for b in benches:
+            if isinstance(b, WorkerBench):
+                b.close()
+    return rows
 
 
 def add_ratios(rows: List[Dict], baseline: str) -> None:
@@ -91,14 +205,16 @@ def add_ratios(rows: List[Dict], baseline: str) -> None:
     if base is None:
         return
     for r in rows:
-        for key in ("infer_img_s", "train_img_s", "saved_MB_per_img", "peak_rss_MB", "peak_alloc_MB", "max_batch"):
+        for key in ("infer_img_s", "infer_gflop_s", "train_img_s", "saved_MB_per_img", "step_peak_MB", "peak_rss_MB",
+                    "peak_alloc_MB", "max_batch"):
             if r.get(key) is not None and base.get(key):
                 r[f"{key}_ratio"] = r[key] / base[key]
 
 
 def render(rows: List[Dict], baseline: str) -> str:
-    cols = [("infer_img_s", "infer img/s"), ("train_img_s", "train img/s"), ("saved_MB_per_img", "saved MB/img"),
-            ("peak_rss_MB", "peak RSS MB"), ("peak_alloc_MB", "peak alloc MB"), ("max_batch", "max batch")]
+    cols = [("infer_img_s", "infer img/s"), ("infer_gflop_s", "infer GFLOP/s"), ("train_img_s", "train img/s"), ("saved_MB_per_img", "saved MB/img"),
+            ("step_peak_MB", "step peak MB"), ("peak_rss_MB", "peak RSS MB"),
+            ("peak_alloc_MB", "peak alloc MB"), ("max_batch", "max batch")]
     cols = [c for c in cols if any(r.get(c[0]) is not None for r in rows)]
     head = "| model | " + " | ".join(f"{name} | ratio" for _, name in cols) + " |"
     lines = [head, "|" + "---|" * (1 + 2 * len(cols))]
@@ -126,23 +242,16 @@ def parse_args(argv=None):
     p.add_argument("--no-train", action="store_true")
     p.add_argument("--no-infer", action="store_true")
     p.add_argument("--max-batch", action="store_true", help="GPU: search the largest training batch")
+    p.add_argument("--flops", action="store_true",
+                   help="count each model's FLOPs and report achieved inference GFLOP/s (compare with the "
+                        "machine's peak, e.g. from tools/cpu_peak_flops.c)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--json", help="write rows and settings here")
     p.add_argument("--same-process", action="store_true",
-                   help="measure every model in this process (default: one fresh subprocess per model, so that "
-                        "peak memory and allocator/cache state of one model do not leak into the next)")
-    p.add_argument("--worker", help=argparse.SUPPRESS)  # internal: measure this one spec, print its row as JSON
+                   help="measure every model in this process (default: one subprocess per model, so that peak "
+                        "memory and allocator/cache state of one model do not leak into the next)")
+    p.add_argument("--worker", help=argparse.SUPPRESS)  # internal: serve one spec's measurements over a pipe
     return p.parse_args(argv)
-
-
-def measure_isolated(spec: str, argv: List[str]) -> Dict:
-    """Run this tool on one model in a fresh interpreter and read back its row."""
-    import subprocess
-    cmd = [sys.executable, osp.abspath(__file__), *argv, "--worker", spec]
-    out = subprocess.run(cmd, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f"benchmark of {spec} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _worker_argv(argv: Optional[List[str]]) -> List[str]:
@@ -167,12 +276,10 @@ def main(argv=None) -> List[Dict]:
     device = torch.device(args.device)
     torch.manual_seed(0)
     if args.worker:
-        print(json.dumps(measure(args.worker, args, device)))
+        serve(args.worker, args, device)
         return []
-    rows = []
-    for spec in args.models:
-        row = measure(spec, args, device) if args.same_process else measure_isolated(spec, _worker_argv(argv))
-        rows.append(row)
+    rows = measure_all(args.models, args, device, argv)
+    for row in rows:
         print("[benchmark] " + ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
                                          for k, v in row.items()), flush=True)
     add_ratios(rows, args.baseline)

@@ -43,5 +43,4 @@ def fold_norms(model: nn.Module, inplace: bool = False) -> nn.Module:
             fused.bias.copy_(bias)
             m.conv = fused
             m.bn = LeakyReLUOrIdentity(m.bn.activation, m.bn.activation_param)
-            m._folded = None
     return model

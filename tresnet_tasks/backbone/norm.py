@@ -172,4 +172,6 @@ def convert_norm(model: nn.Module, norm: str, sync: bool = False) -> nn.Module:
             for p_new, p_old in zip(new.parameters(), child.parameters()):
                 p_new.requires_grad_(p_old.requires_grad)
             setattr(parent, name, new)
+    if isinstance(getattr(model, "norm", None), str):
+        model.norm = norm  # TResNet: the mode it reports (and whose memory options it uses)
     return model

@@ -15,6 +15,7 @@ import torch.nn as nn
 
 from .layers import ConvNormAct, SpaceToDepth, SqueezeExcite
 from .norm import resolve_norm
+from .recompute import lean_residuals, residual_relu
 
 STEM_SLOPE = 0.01
 BLOCK_SLOPE = 1e-3
@@ -42,7 +43,13 @@ ARCHS: Dict[str, TResNetSpec] = {
 }
 
 
-class BasicBlock(nn.Module):
+class _Residual(nn.Module):
+    @torch.jit.unused
+    def _residual(self, out: torch.Tensor, shortcut: torch.Tensor, fresh: bool) -> torch.Tensor:
+        return residual_relu(out, shortcut, branch_is_fresh=fresh)
+
+
+class BasicBlock(_Residual):
     """conv3x3 -> conv3x3 (identity act) -> SE -> in-place residual add -> ReLU."""
 
     expansion = 1
@@ -60,14 +67,13 @@ class BasicBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = self.downsample(x)
         out = self.se(self.conv2(self.conv1(x)))
-        if self.has_se:
-            out += shortcut  # SE output is a fresh tensor nobody saved: safe to add in place
-        else:
-            out = out + shortcut  # norm output is needed by InPlace-ABN's backward
-        return self.act(out)
+        if torch.jit.is_scripting():
+            return self.act(out + shortcut)
+        # SE output is a fresh tensor nobody saved: safe to add into; the norm output is not (InPlace-ABN)
+        return self._residual(out, shortcut, self.has_se)
 
 
-class Bottleneck(nn.Module):
+class Bottleneck(_Residual):
     """conv1x1 -> conv3x3 -> SE (mid channels) -> conv1x1 x4 (identity act) -> residual add -> ReLU."""
 
     expansion = 4
@@ -85,8 +91,9 @@ class Bottleneck(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = self.downsample(x)
         out = self.conv3(self.se(self.conv2(self.conv1(x))))
-        out = out + shortcut  # not in place: InPlace-ABN's backward needs conv3's output
-        return self.act(out)
+        if torch.jit.is_scripting():
+            return self.act(out + shortcut)
+        return self._residual(out, shortcut, False)  # not in place: InPlace-ABN's backward needs conv3's output
 
 
 class ClassifierHead(nn.Module):
@@ -112,7 +119,7 @@ class TResNet(nn.Module):
 
     def __init__(self, spec: TResNetSpec, num_classes: int = 1000, norm: str = "auto", in_chans: int = 3,
                  drop_rate: float = 0.0, arch: str = "custom", input_multiple: int = 32,
-                 channels_last: bool = True):
+                 channels_last: bool = True, lean_memory: Optional[bool] = None):
         super().__init__()
         # channels_last (NHWC) is what oneDNN (CPU) and cuDNN tensor cores (GPU, AMP) run fastest; inputs are
         # converted in forward (a no-op when they already are), weights at construction
@@ -124,6 +131,9 @@ class TResNet(nn.Module):
         # paper's 368-pixel transfer runs rely on: pass input_multiple=4 for those.
         self.input_multiple = input_multiple
         norm = resolve_norm(norm)
+        # None: on in the In-Place ABN modes, which keep each norm's output; block and SE outputs are then cheap
+        # to recompute (recompute.py)
+        self.lean_memory = lean_memory
         self.arch = arch
         self.spec = spec
         self.norm = norm
@@ -207,8 +217,26 @@ class TResNet(nn.Module):
             x = x.contiguous(memory_format=torch.channels_last)
         return x
 
+    @torch.jit.unused
+    def _lean(self):
+        """A context keeping cheap activations as recipes (recompute.py) in a training forward of an In-Place ABN
+        mode (eager only), else a no-op context."""
+        lean = self.norm in ("iabn", "iabn_torch") if self.lean_memory is None else self.lean_memory
+        return lean_residuals(lean and self.training and torch.is_grad_enabled() and not torch.jit.is_tracing()
+                              and not torch.compiler.is_compiling())
+
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         """Outputs of layer1..layer4 (strides 4, 8, 16, 32; channels ``self.stage_channels``)."""
+        if torch.jit.is_scripting():
+            return self._forward_stages(x)
+        return self._forward_stages_lean(x)
+
+    @torch.jit.unused
+    def _forward_stages_lean(self, x: torch.Tensor) -> List[torch.Tensor]:
+        with self._lean():
+            return self._forward_stages(x)
+
+    def _forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         x = self.body.conv1(self.body.s2d(self._prepare(x)))
         outs: List[torch.Tensor] = []
         x = self.body.layer1(x)
@@ -222,7 +250,14 @@ class TResNet(nn.Module):
         return outs
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.body(self._prepare(x))
+        if torch.jit.is_scripting():
+            return self.body(self._prepare(x))
+        return self._forward_features_lean(x)
+
+    @torch.jit.unused
+    def _forward_features_lean(self, x: torch.Tensor) -> torch.Tensor:
+        with self._lean():
+            return self.body(self._prepare(x))
 
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         return self.head(x, pre_logits)

@@ -2,7 +2,9 @@
 
 Timings are medians over repeats after warm-up, each repeat one batch (synchronised on CUDA). Saved-for-backward
 bytes are counted exactly with autograd's saved-tensor hooks: every tensor autograd keeps for the backward pass,
-deduplicated by storage, excluding parameters (they are not per-image memory).
+deduplicated by storage, excluding parameters (they are not per-image memory). The step peak is the most memory
+one training step has allocated at any moment (activations, temporaries, gradients): from CUDA's allocator on GPU,
+from the profiler's record of every CPU allocation and free on CPU.
 """
 from __future__ import annotations
 
@@ -17,6 +19,15 @@ import torch.nn as nn
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
+
+
+def time_once(fn: Callable[[], None], device: torch.device) -> float:
+    """Wall time (s) of one call of ``fn`` (synchronised on CUDA)."""
+    _sync(device)
+    t0 = time.perf_counter()
+    fn()
+    _sync(device)
+    return time.perf_counter() - t0
 
 
 def time_median(fn: Callable[[], None], device: torch.device, warmup: int, repeats: int) -> float:
@@ -69,13 +80,35 @@ def saved_bytes_for_backward(model: nn.Module, x: torch.Tensor, amp: bool = Fals
         ptr = storage.data_ptr()
         if ptr not in param_ptrs and ptr != 0:
             seen[ptr] = max(seen.get(ptr, 0), storage.nbytes())
-        return t
+        return t.detach()  # not t: a saved output's grad_fn would make an uncollectable cycle through the graph
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         with torch.autocast(x.device.type, enabled=amp, dtype=_amp_dtype(x.device)):
             out = model(x)
     del out
     return sum(seen.values())
+
+
+def step_peak_bytes(step: Callable[[], None], device: torch.device) -> Optional[int]:
+    """Peak bytes allocated during one call of ``step`` beyond what was allocated before it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        before = torch.cuda.memory_allocated(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        step()
+        torch.cuda.synchronize(device)
+        return torch.cuda.max_memory_allocated(device) - before
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        step()
+    # the profiler's "[memory]" records: +bytes at each allocation, -bytes at each free, with a timestamp
+    records = sorted((e.start_ns(), e.nbytes()) for e in prof.profiler.kineto_results.events()
+                     if e.name() == "[memory]")
+    live, peak = 0, 0
+    for _, delta in records:
+        live += delta
+        peak = max(peak, live)
+    return peak
 
 
 def reset_peak_rss() -> bool:
@@ -120,3 +153,33 @@ def gpu_max_batch(make_step: Callable[[int], Callable[[], None]], device: torch.
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if fits(mid) else (lo, mid)
     return lo
+
+
+def gflop_per_image(model: nn.Module, x: torch.Tensor) -> float:
+    """GFLOP (2 x multiply-adds) of one forward pass per image, counted by torch's FlopCounterMode."""
+    from torch.utils.flop_counter import FlopCounterMode
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        model(x)
+    return counter.get_total_flops() / x.shape[0] / 1e9
+
+
+def onnxruntime_runner(model: nn.Module, x: torch.Tensor) -> Callable[[], None]:
+    """Export ``model`` (eval) to ONNX and return a call running it on ``x`` with ONNX Runtime (one batch).
+
+    The deploy route of tools/export_onnx.py: CUDA execution provider for CUDA inputs, else CPU with torch's
+    thread count.
+    """
+    import io
+
+    import onnxruntime as ort
+    buf = io.BytesIO()
+    with torch.no_grad():
+        torch.onnx.export(model.eval(), x, buf, input_names=["images"], output_names=["logits"], opset_version=17,
+                          dynamo=False)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = torch.get_num_threads()
+    providers = ["CUDAExecutionProvider"] if x.is_cuda else ["CPUExecutionProvider"]
+    session = ort.InferenceSession(buf.getvalue(), options, providers=providers)
+    feed = {"images": x.detach().cpu().contiguous().numpy()}
+    return lambda: session.run(None, feed)
