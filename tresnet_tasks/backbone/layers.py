@@ -48,7 +48,9 @@ class _FixedBlur(torch.autograd.Function):
         out_pad = ((h + 2 - 3) % 2, (w + 2 - 3) % 2)
         g_padded = F.conv_transpose2d(grad, filt, stride=2, groups=c, output_padding=out_pad)
         g = torch.ops.aten.reflection_pad2d_backward(g_padded, grad.new_empty(ctx.in_shape), [1, 1, 1, 1])
-        return g, None
+        # in the memory format of the incoming gradient (channels_last stays channels_last for the layers below)
+        fmt = torch.channels_last if grad.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
+        return g.contiguous(memory_format=fmt), None
 
 
 class BlurPool2d(nn.Module):

@@ -80,7 +80,7 @@ class _Registry:
             return None  # unknown, freed (its address may be reused) or modified since
         return entry[2]
 
-    def register(self, out: torch.Tensor, fn: Callable, args: Tuple[torch.Tensor, ...]) -> None:
+    def register(self, out: torch.Tensor, fn: Callable, args: Tuple[torch.Tensor, ...]) -> _Recipe:
         packed: List[object] = []
         versions: List[int] = []
         for a in args:
@@ -88,8 +88,9 @@ class _Registry:
             packed.append(recipe if recipe is not None else _Packed(a.detach(), self.outer))
             # like autograd, check versions only for tensors kept as they are (outer hooks may return copies)
             versions.append(-1 if recipe is not None or self.outer is not None else a._version)
-        self.entries[out.untyped_storage().data_ptr()] = (weakref.ref(out), self._layout(out),
-                                                          _Recipe(fn, packed, versions))
+        recipe = _Recipe(fn, packed, versions)
+        self.entries[out.untyped_storage().data_ptr()] = (weakref.ref(out), self._layout(out), recipe)
+        return recipe
 
     def pack(self, t: torch.Tensor) -> object:
         recipe = self.recipe_of(t)
@@ -137,7 +138,12 @@ class _AddReLU(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         branch, shortcut = ctx.saved_tensors
-        g = torch.ops.aten.threshold_backward(grad, branch + shortcut, 0)
+        recipe = getattr(ctx, "recipe", None)
+        ctx.recipe = None  # the node outlives backward: do not keep the value past this point
+        # the next block's backward (run just before this) has usually recomputed our output already: its sign
+        # is the ReLU mask, saving a pass; else recompute the sum
+        out = recipe.value if recipe is not None and recipe.value is not None else branch + shortcut
+        g = torch.ops.aten.threshold_backward(grad, out, 0)
         return g, g
 
 
@@ -153,7 +159,7 @@ def residual_relu(branch: torch.Tensor, shortcut: torch.Tensor, branch_is_fresh:
         out = branch.add_(shortcut) if branch_is_fresh or not graph else branch + shortcut
         return out.relu_()
     out = _AddReLU.apply(branch, shortcut)
-    registry.register(out, _add_relu, (branch, shortcut))
+    out.grad_fn.recipe = registry.register(out, _add_relu, (branch, shortcut))
     return out
 
 
