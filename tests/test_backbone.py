@@ -194,11 +194,17 @@ def test_blur_and_space_to_depth_against_formula():
     assert torch.allclose(out[0, 1, 1, 2], (padded[0, 1, 2:5, 4:7] * k).sum())
 
 
-def test_blur_backward_saves_nothing_and_is_exact():
+@pytest.mark.parametrize("shape", [(2, 3, 9, 8), (1, 3, 2, 3), (2, 3, 6, 7)])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_blur_backward_saves_nothing_and_is_exact(shape, channels_last):
     from tresnet_tasks.backbone.layers import BlurPool2d
     from tresnet_tasks.engine.benchmark import saved_bytes_for_backward
     blur = BlurPool2d(3).double()
-    x = torch.randn(2, 3, 9, 8, dtype=torch.float64, requires_grad=True)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    x = torch.randn(*shape, dtype=torch.float64).contiguous(memory_format=fmt).requires_grad_()
     assert torch.autograd.gradcheck(blur, (x,))
+    # the gradient keeps the memory format (no layout conversions in the layers below)
+    blur(x).sum().backward()
+    assert x.grad.is_contiguous(memory_format=fmt)
     # only the constant 3x3 filter buffer, no activation
     assert saved_bytes_for_backward(blur, x) == blur.filt.nelement() * blur.filt.element_size()

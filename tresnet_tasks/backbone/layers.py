@@ -46,11 +46,16 @@ class _FixedBlur(torch.autograd.Function):
         (filt,) = ctx.saved_tensors
         n, c, h, w = ctx.in_shape
         out_pad = ((h + 2 - 3) % 2, (w + 2 - 3) % 2)
-        g_padded = F.conv_transpose2d(grad, filt, stride=2, groups=c, output_padding=out_pad)
-        g = torch.ops.aten.reflection_pad2d_backward(g_padded, grad.new_empty(ctx.in_shape), [1, 1, 1, 1])
-        # in the memory format of the incoming gradient (channels_last stays channels_last for the layers below)
-        fmt = torch.channels_last if grad.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
-        return g.contiguous(memory_format=fmt), None
+        gp = F.conv_transpose2d(grad, filt, stride=2, groups=c, output_padding=out_pad)  # (N, C, H+2, W+2)
+        # reflect padding's backward, by slicing (keeps the memory format, unlike aten's reflection_pad2d_backward):
+        # padded row 0 is input row 1, padded row H+1 is input row H-2; the same for columns
+        rows = gp[:, :, 1:h + 1].clone()
+        rows[:, :, 1] += gp[:, :, 0]
+        rows[:, :, h - 2] += gp[:, :, h + 1]
+        g = rows[:, :, :, 1:w + 1].clone()
+        g[:, :, :, 1] += rows[:, :, :, 0]
+        g[:, :, :, w - 2] += rows[:, :, :, w + 1]
+        return g, None
 
 
 class BlurPool2d(nn.Module):
