@@ -133,3 +133,21 @@ def test_eval_and_no_grad_paths_register_nothing():
     lean.eval()
     lean(torch.rand(1, 3, 64, 64))
     assert recompute._active() is None
+
+
+def test_dense_outputs_used_by_a_neck_and_by_the_next_stage():
+    """forward_stages (detection): each stage output feeds both the next stage (kept as a recipe) and the
+    caller's neck (a plain tensor); gradients through both equal the plain path's."""
+    lean, plain = _pair("iabn_torch")
+    x = torch.rand(2, 3, 64, 64, dtype=torch.float64)
+    ws = None
+    grads = []
+    for model in (lean, plain):
+        outs = model.forward_stages(x)
+        ws = ws or [torch.randn_like(o) for o in outs]
+        sum(((o * w) ** 2).sum() for o, w in zip(outs, ws)).backward()  # a neck that keeps its inputs
+        grads.append({n: p.grad for n, p in model.named_parameters()})
+    for name, g in grads[1].items():
+        if name.startswith("head."):
+            continue  # not used by forward_stages
+        assert (grads[0][name] - g).abs().max() <= 1e-12 * max(1.0, float(g.abs().max())), name

@@ -23,7 +23,7 @@ class TResNetClassifier(BaseModel):
         loss: loss config (``AsymmetricLoss``, ``MultiLabelBCELoss``, ``LabelSmoothingCrossEntropy``...).
         multi_label: sigmoid scores and multi-hot targets (else softmax and class indices).
         pretrained: backbone checkpoint in any supported format (its classifier head is skipped).
-        norm, layers, width, input_multiple: passed to :func:`create_tresnet`.
+        norm, layers, width, input_multiple, lean_memory: passed to :func:`create_tresnet`.
         mixup: timm Mixup/CutMix arguments (single-label only).
         sync_norm: synchronise norm statistics across DDP processes.
         data_preprocessor: defaults to uint8 -> [0, 1] RGB (TResNet uses no mean/std).
@@ -33,12 +33,13 @@ class TResNetClassifier(BaseModel):
                  loss: Optional[dict] = None, multi_label: bool = True, pretrained: Optional[str] = None,
                  norm: str = "auto", layers: Optional[Sequence[int]] = None, width: Optional[float] = None,
                  input_multiple: int = 32, mixup: Optional[dict] = None, sync_norm: bool = False,
-                 data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None):
+                 data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None,
+                 lean_memory: Optional[bool] = None):
         if data_preprocessor is None:
             data_preprocessor = dict(type="ImgDataPreprocessor", mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0])
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = create_tresnet(arch, num_classes=0, norm=norm, layers=layers, width=width,
-                                       input_multiple=input_multiple)
+                                       input_multiple=input_multiple, lean_memory=lean_memory)
         if sync_norm:  # DDP: statistics across processes (use this, not mmengine's sync_bn: see norm.py)
             convert_norm(self.backbone, self.backbone.norm, sync=True)
         head = dict(head or dict(type="gap"))

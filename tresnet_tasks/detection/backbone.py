@@ -22,18 +22,21 @@ class TResNetBackbone(BaseModule):
         out_indices: stages to return (0..3 = layer1..layer4, strides 4, 8, 16, 32).
         frozen_stages: -1 none; 0 the stem; k the stem and layer1..layerk (as mmdet's ResNet).
         norm_eval: keep every norm layer in eval mode while training (frozen statistics).
-        norm: ``auto``, ``bn`` or ``iabn`` (see the backbone docs).
+        norm: ``auto``, ``bn``, ``iabn`` or ``iabn_torch`` (see the backbone docs).
         layers, width: depth/width overrides (small models for CPU demos and tests).
         sync_norm: synchronise norm statistics across DDP processes (InPlaceABNSync / SyncBatchNorm + act).
         init_cfg: ``dict(type='Pretrained', checkpoint=..., prefix=None)``; any checkpoint format the shared loader
             accepts (official TResNet, ImageNet-21K, timm, this project's); its classifier head is ignored.
+        lean_memory: recompute block/SE outputs in backward (default: on for the In-Place ABN modes).
     """
 
     def __init__(self, arch: str = "m", out_indices: Sequence[int] = (1, 2, 3), frozen_stages: int = -1,
                  norm_eval: bool = False, norm: str = "auto", layers: Optional[Sequence[int]] = None,
-                 width: Optional[float] = None, sync_norm: bool = False, init_cfg: Optional[dict] = None):
+                 width: Optional[float] = None, sync_norm: bool = False, init_cfg: Optional[dict] = None,
+                 lean_memory: Optional[bool] = None):
         super().__init__(init_cfg=init_cfg)
-        self.net = create_tresnet(f"tresnet_{arch}", num_classes=0, norm=norm, layers=layers, width=width)
+        self.net = create_tresnet(f"tresnet_{arch}", num_classes=0, norm=norm, layers=layers, width=width,
+                                  lean_memory=lean_memory)
         if sync_norm:  # DDP: statistics across processes (use this, not mmengine's sync_bn: see norm.py)
             convert_norm(self.net, self.net.norm, sync=True)
         if not out_indices or not all(0 <= i <= 3 for i in out_indices):
