@@ -151,3 +151,14 @@ def test_dense_outputs_used_by_a_neck_and_by_the_next_stage():
         if name.startswith("head."):
             continue  # not used by forward_stages
         assert (grads[0][name] - g).abs().max() <= 1e-12 * max(1.0, float(g.abs().max())), name
+
+
+def test_in_place_change_of_any_kept_tensor_is_still_detected():
+    """Saved-tensor hooks switch off autograd's version check; ours performs it again."""
+    x = torch.randn(3, 4)
+    w = torch.randn(4, 5, requires_grad=True)
+    with recompute.lean_residuals():
+        y = (x @ w).sum()  # keeps x
+    x.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()

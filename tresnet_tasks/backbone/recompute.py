@@ -34,15 +34,21 @@ def _outer_hooks() -> Optional[Tuple[Callable, Callable]]:
 class _Packed:
     """A tensor as the outer hooks packed it (or as is when there are none)."""
 
-    __slots__ = ("obj", "unpack")
+    __slots__ = ("obj", "unpack", "version")
 
     def __init__(self, t: torch.Tensor, hooks):
         # detached: a saved *output* comes with its grad_fn, and holding that would make a reference cycle through
         # the graph that Python's gc cannot see (a graph freed without backward would then never be freed)
         self.obj, self.unpack = (hooks[0](t), hooks[1]) if hooks else (t.detach(), None)
+        self.version = t._version
 
     def get(self) -> torch.Tensor:
-        return self.unpack(self.obj) if self.unpack is not None else self.obj
+        if self.unpack is not None:
+            return self.unpack(self.obj)
+        if self.obj._version != self.version:  # autograd's own check, which a pack hook turns off
+            raise RuntimeError("one of the variables needed for gradient computation has been modified by an "
+                               "inplace operation after the forward pass (lean_residuals)")
+        return self.obj
 
 
 class _Recipe:
