@@ -64,13 +64,14 @@ def main(argv=None):
     register_safe_globals()
     with clear_errors("test"):
         cfg = build_cfg(args)
-        from tresnet_tasks.engine.cli import init_cpu_distributed
+        from tresnet_tasks.engine.cli import finish_distributed, init_cpu_distributed
         init_cpu_distributed(args.launcher, cfg)
         from mmengine.runner import Runner
         runner = Runner.from_cfg(cfg)
         metrics = runner.test()
         print(f"test: metrics {metrics}")
         print(f"test: results in {osp.abspath(cfg.work_dir)}")
+        finish_distributed()
         return metrics
 
 

@@ -72,13 +72,14 @@ def main(argv=None):
     install_atomic_checkpoint_writes()
     with clear_errors("train"):
         cfg = build_cfg(args)
-        from tresnet_tasks.engine.cli import init_cpu_distributed
+        from tresnet_tasks.engine.cli import finish_distributed, init_cpu_distributed
         init_cpu_distributed(args.launcher, cfg)
         from mmengine.registry import RUNNERS
         from mmengine.runner import Runner
         runner = Runner.from_cfg(cfg) if "runner_type" not in cfg else RUNNERS.build(cfg)
         runner.train()
         print(f"train: done. work dir: {osp.abspath(cfg.work_dir)} (checkpoints, log, last_checkpoint)")
+        finish_distributed()
 
 
 if __name__ == "__main__":
