@@ -166,3 +166,22 @@ def test_ddp_two_processes_train_and_sharded_eval_equals_single(task, cifar_root
     dist, single = _metrics(tmp_path / "dist"), _metrics(tmp_path / "single")
     keys = [k for k in single if k not in ("data_time", "time")]
     assert keys and all(abs(dist[k] - single[k]) < 1e-6 for k in keys), (dist, single)
+
+
+@pytest.mark.parametrize("script,args,expected", [
+    ("tools/slurm_train.sh", ["gpu", "job", "cfg.py", "work", "--resume"],
+     ["-p gpu", "--job-name=job", "--gres=gpu:4", "--ntasks=4", "tools/train.py cfg.py --work-dir=work --resume",
+      "--launcher=slurm"]),
+    ("tools/slurm_test.sh", ["gpu", "job", "cfg.py", "ckpt.pth", "--out", "r.pkl"],
+     ["-p gpu", "--gres=gpu:4", "tools/test.py cfg.py ckpt.pth --out r.pkl", "--launcher=slurm"]),
+])
+def test_slurm_scripts_build_the_srun_command(tmp_path, script, args, expected):
+    """No Slurm here: a stand-in `srun` records the command the scripts would submit."""
+    fake = tmp_path / "srun"
+    fake.write_text('#!/usr/bin/env bash\necho "srun $*"\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "GPUS": "4"}
+    out = subprocess.run(["bash", script, *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                         check=True).stdout
+    for part in expected:
+        assert part in out, (part, out)

@@ -79,6 +79,7 @@ class Bench:
         self._infer = (bm.onnxruntime_runner(self.model, self.x) if built["onnx"]
                        else bm.inference_step(self.model, self.x, args.amp))
         self._train = None
+        self._rss_ok = False
 
     def infer(self) -> float:
         return bm.time_once(self._infer, self.device)
@@ -97,7 +98,8 @@ class Bench:
     def memory(self) -> Dict[str, Optional[float]]:
         if not self.train_ok:
             return {}
-        self.train()
+        if self._train is None:
+            self.train()
         mib, n = 2 ** 20, self.args.batch
         row: Dict[str, Optional[float]] = {}
         if self.device.type == "cuda":

@@ -1,7 +1,7 @@
 """Image classifier on the shared TResNet backbone, as an mmengine model (multi-label or single-label)."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import os.path as osp
 from typing import List, Optional, Sequence
 

@@ -1,6 +1,6 @@
 """Measurement primitives for tools/benchmark.py: throughput, bytes saved for backward, peak memory.
 
-Timings are medians over repeats after warm-up, each repeat one batch (synchronised on CUDA). Saved-for-backward
+Timings are of one batch per call (synchronised on CUDA); tools/benchmark.py takes medians of interleaved repeats. Saved-for-backward
 bytes are counted exactly with autograd's saved-tensor hooks: every tensor autograd keeps for the backward pass,
 deduplicated by storage, excluding parameters (they are not per-image memory). The step peak is the most memory
 one training step has allocated at any moment (activations, temporaries, gradients): from CUDA's allocator on GPU,
@@ -8,9 +8,8 @@ from the profiler's record of every CPU allocation and free on CPU.
 """
 from __future__ import annotations
 
-import statistics
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, Optional
 
 import torch
 import torch.nn as nn
@@ -28,20 +27,6 @@ def time_once(fn: Callable[[], None], device: torch.device) -> float:
     fn()
     _sync(device)
     return time.perf_counter() - t0
-
-
-def time_median(fn: Callable[[], None], device: torch.device, warmup: int, repeats: int) -> float:
-    """Median wall time (s) of ``fn`` over ``repeats`` runs after ``warmup`` runs."""
-    for _ in range(warmup):
-        fn()
-    _sync(device)
-    times: List[float] = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        _sync(device)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def inference_step(model: nn.Module, x: torch.Tensor, amp: bool) -> Callable[[], None]:
