@@ -117,25 +117,6 @@ def _metric(work_dir, key):
     return json.loads(open(files[-1]).read()).get(key)
 
 
-@pytest.mark.slow
-def test_real_coco_config_runs_unchanged_on_a_coco_folder(tmp_path):
-    """configs/fcos_tresnet_m_coco.py itself (full TResNet-M, 80 classes, pretrained init) on COCO-format files."""
-    from mmdet.datasets import CocoDataset
-    root = make_shapes_coco(str(tmp_path / "coco"), num_train=4, num_val=2, size=160,
-                            category_names=CocoDataset.METAINFO["classes"])
-    ckpt = tmp_path / "tresnet_m_official.pth"
-    torch.save({"model": canonical_to_official(create_tresnet("tresnet_m", norm="bn").state_dict())}, ckpt)
-    opts = [f"data_root={root}/", f"model.backbone.init_cfg.checkpoint={ckpt}", "train_cfg.max_epochs=1",
-            "train_dataloader.num_workers=0", "train_dataloader.persistent_workers=False",
-            "val_dataloader.num_workers=0", "val_dataloader.persistent_workers=False",
-            "train_dataloader.dataset.pipeline.2.scale=(320,320)", "val_dataloader.dataset.pipeline.1.scale=(320,320)",
-            "train_dataloader.dataset.filter_cfg.min_size=4", "model.backbone.norm=bn"]
-    out = run_tool("tools/train.py", "configs/fcos_tresnet_m_coco.py", "--work-dir", str(tmp_path / "w"),
-                   "--cfg-options", *opts).output
-    assert "TResNet backbone initialised from" in out and "official TResNet format" in out
-    assert "coco/bbox_mAP" in out and os.path.isfile(tmp_path / "w" / "epoch_1.pth")
-
-
 def _write(root, data):
     os.makedirs(os.path.join(root, "annotations"), exist_ok=True)
     with open(os.path.join(root, "annotations", "instances_train2017.json"), "w") as f:

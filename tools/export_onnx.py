@@ -17,12 +17,14 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from tresnet_tasks import create_tresnet, fold_norms, load_tresnet_weights  # noqa: E402
+from tresnet_tasks.engine.cli import add_trust_arg, apply_trust, clear_errors  # noqa: E402
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("arch", help="tresnet_m | tresnet_l | tresnet_xl | tresnet_v2_l")
-    p.add_argument("--checkpoint", help="weights in any supported format (official, 21K, timm, this project)")
+    p.add_argument("--checkpoint", help="weights in any supported format (official, 21K, timm, this project), a timm "
+                                        "tag (tresnet_m.miil_in1k) or hf-hub:<repo>")
     p.add_argument("--num-classes", type=int, default=1000)
     p.add_argument("--size", type=int, nargs="+", default=[224], help="H [W] of the example input (multiple of 32)")
     p.add_argument("--out", required=True, help="output .onnx path")
@@ -31,6 +33,7 @@ def parse_args(argv=None):
     p.add_argument("--opset", type=int, default=17)
     p.add_argument("--layers", type=int, nargs=4, help=argparse.SUPPRESS)  # small test models
     p.add_argument("--width", type=float, help=argparse.SUPPRESS)
+    add_trust_arg(p)
     return p.parse_args(argv)
 
 
@@ -64,7 +67,9 @@ def export(args) -> float:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    export(args)
+    with clear_errors("export_onnx"):
+        apply_trust(args, [args.checkpoint])
+        export(args)
     return 0
 
 

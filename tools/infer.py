@@ -13,6 +13,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from tresnet_tasks.engine.cli import add_trust_arg  # noqa: E402
+
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
@@ -25,10 +27,12 @@ def parse_args(argv=None):
     p.add_argument("--score-thr", type=float, default=0.3, help="draw boxes scoring at least this")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     p.add_argument("--batch-size", type=int, default=1)
+    add_trust_arg(p)
     return p.parse_args(argv)
 
 
 def collect_images(inputs):
+    from tresnet_tasks.errors import DatasetError
     files = []
     for item in inputs:
         if osp.isdir(item):
@@ -36,21 +40,22 @@ def collect_images(inputs):
         elif osp.isfile(item):
             files.append(item)
         else:
-            raise FileNotFoundError(f"input not found: {item}")
+            raise DatasetError(f"input not found: {item}")
     if not files:
-        raise FileNotFoundError(f"no images ({', '.join(IMAGE_EXTS)}) found in {inputs}")
+        raise DatasetError(f"no images ({', '.join(IMAGE_EXTS)}) found in {inputs}")
     return files
 
 
 def main(argv=None):
     args = parse_args(argv)
-    from tresnet_tasks.engine.checkpoint import register_safe_globals
-    from tresnet_tasks.engine.cli import clear_errors, load_config
-    register_safe_globals()
+    from tresnet_tasks.engine.checkpoint import install_safe_checkpoint_io
+    from tresnet_tasks.engine.cli import apply_trust, clear_errors, load_config
+    from tresnet_tasks.fileio import resolve_weights
+    install_safe_checkpoint_io()
     with clear_errors("infer"):
         images = collect_images(args.inputs)
-        if not osp.isfile(args.checkpoint):
-            raise FileNotFoundError(f"checkpoint not found: {args.checkpoint}")
+        resolve_weights(args.checkpoint)
+        apply_trust(args, [args.checkpoint])
         import torch
         from mmdet.apis import DetInferencer
         cfg = load_config(args.config)

@@ -13,6 +13,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from tresnet_tasks.engine.cli import add_trust_arg  # noqa: E402
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -24,14 +26,27 @@ def parse_args(argv=None):
     p.add_argument("--out", help="write the predictions as JSON here")
     p.add_argument("--device", default=None)
     p.add_argument("--batch-size", type=int, default=16)
+    add_trust_arg(p)
     return p.parse_args(argv)
+
+
+def class_names(ckpt, num_classes):
+    """Names from the checkpoint's dataset meta (this project's checkpoints); for published 80-class COCO models
+    (ASL, ML-Decoder), which carry none, COCO's categories in json order, as those models were trained."""
+    from tresnet_tasks.data.coco_checks import COCO_CLASSES
+    names = (ckpt.get("meta", {}).get("dataset_meta") or {}).get("classes")
+    if names:
+        return list(names)
+    return list(COCO_CLASSES) if num_classes == len(COCO_CLASSES) else [str(i) for i in range(num_classes)]
 
 
 def main(argv=None):
     args = parse_args(argv)
-    from tresnet_tasks.engine.checkpoint import register_safe_globals
-    from tresnet_tasks.engine.cli import clear_errors, load_config
-    register_safe_globals()
+    from tresnet_tasks.engine.checkpoint import install_safe_checkpoint_io
+    from tresnet_tasks.engine.cli import apply_trust, clear_errors, load_config
+    from tresnet_tasks.errors import DatasetError
+    from tresnet_tasks.fileio import resolve_weights
+    install_safe_checkpoint_io()
     with clear_errors("infer_multilabel"):
         import torch
         from mmengine.dataset import Compose
@@ -47,20 +62,19 @@ def main(argv=None):
         model_cfg = cfg.model.copy()
         model_cfg["pretrained"] = None
         model = MODELS.build(model_cfg)
-        if not osp.isfile(args.checkpoint):
-            raise FileNotFoundError(f"checkpoint not found: {args.checkpoint}")
+        resolve_weights(args.checkpoint)
+        apply_trust(args, [args.checkpoint])
         ckpt = load_checkpoint(model, args.checkpoint, map_location="cpu", strict=True)
         device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
         model.to(device).eval()
-        classes = (ckpt.get("meta", {}).get("dataset_meta") or {}).get("classes") or [
-            str(i) for i in range(model.num_classes)]
+        classes = class_names(ckpt, model.num_classes)
         pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
         results = []
         for start in range(0, len(images), args.batch_size):
             batch = [pipeline(dict(img_path=p)) for p in images[start:start + args.batch_size]]
             bad = [images[start + i] for i, b in enumerate(batch) if b is None]
             if bad:
-                raise FileNotFoundError(f"unreadable image(s): {bad}")
+                raise DatasetError(f"unreadable image(s): {bad}")
             data = model.data_preprocessor({"inputs": [b["inputs"] for b in batch]}, False)
             with torch.no_grad():
                 logits = model(data["inputs"], mode="tensor")

@@ -19,7 +19,7 @@ from tresnet_tasks.engine.cli import add_common_args  # noqa: E402
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Test (and eval) a tresnet-tasks model")
     parser.add_argument("config", help="test config file path")
-    parser.add_argument("checkpoint", help="checkpoint file")
+    parser.add_argument("checkpoint", help="checkpoint file, or published weights by name (e.g. hf-hub:...)")
     add_common_args(parser)
     parser.add_argument("--out", type=str, help="dump predictions to a pickle file (.pkl)")
     parser.add_argument("--show", action="store_true", help="show prediction results in a window")
@@ -32,15 +32,17 @@ def parse_args(argv=None):
 
 
 def build_cfg(args):
-    from tresnet_tasks.engine.cli import apply_common_args, load_config
+    from tresnet_tasks.engine.cli import apply_common_args, apply_trust, load_config
+    from tresnet_tasks.errors import ConfigError
+    from tresnet_tasks.fileio import resolve_weights
     cfg = apply_common_args(load_config(args.config, args.cfg_options), args)
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f"checkpoint not found: {args.checkpoint}")
+    resolve_weights(args.checkpoint)  # a missing file or unknown name fails here, in one line
     cfg.load_from = args.checkpoint
+    apply_trust(args, [args.checkpoint])
     if args.show or args.show_dir:
         hooks = cfg.default_hooks
         if "visualization" not in hooks:
-            raise KeyError("--show/--show-dir need a 'visualization' hook in default_hooks")
+            raise ConfigError("--show/--show-dir need a 'visualization' hook in default_hooks")
         hooks.visualization.draw = True
         hooks.visualization.show = args.show
         hooks.visualization.wait_time = args.wait_time
@@ -52,16 +54,16 @@ def build_cfg(args):
             ev.outfile_prefix = osp.join(cfg.work_dir, "predictions")
     if args.out is not None:
         if not args.out.endswith((".pkl", ".pickle")):
-            raise ValueError("--out must be a .pkl file")
+            raise ConfigError("--out must be a .pkl file")
         cfg.test_evaluator = evaluators + [dict(type="DumpResults", out_file_path=args.out)]
     return cfg
 
 
 def main(argv=None):
     args = parse_args(argv)
-    from tresnet_tasks.engine.checkpoint import register_safe_globals
+    from tresnet_tasks.engine.checkpoint import install_safe_checkpoint_io
     from tresnet_tasks.engine.cli import clear_errors
-    register_safe_globals()
+    install_safe_checkpoint_io()
     with clear_errors("test"):
         cfg = build_cfg(args)
         from tresnet_tasks.engine.cli import finish_distributed, init_cpu_distributed

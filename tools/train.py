@@ -31,7 +31,8 @@ def parse_args(argv=None):
 
 
 def build_cfg(args):
-    from tresnet_tasks.engine.cli import apply_common_args, load_config
+    from tresnet_tasks.engine.cli import apply_common_args, apply_trust, load_config
+    from tresnet_tasks.errors import CheckpointNotFoundError, ConfigError
     cfg = apply_common_args(load_config(args.config, args.cfg_options), args)
     if args.amp:
         wrapper = cfg.optim_wrapper.get("type", "OptimWrapper")
@@ -40,7 +41,7 @@ def build_cfg(args):
         if wrapper in ("AmpOptimWrapper", "GuardedAmpOptimWrapper"):
             print("train: AMP is already enabled in the config", file=sys.stderr)
         elif wrapper not in amp_of:
-            raise KeyError(f"--amp does not know how to enable AMP for optim_wrapper.type={wrapper}")
+            raise ConfigError(f"--amp does not know how to enable AMP for optim_wrapper.type={wrapper}")
         else:
             cfg.optim_wrapper.type = amp_of[wrapper]
             cfg.optim_wrapper.loss_scale = "dynamic"
@@ -48,27 +49,46 @@ def build_cfg(args):
         if "auto_scale_lr" in cfg and "base_batch_size" in cfg.auto_scale_lr:
             cfg.auto_scale_lr.enable = True
         else:
-            raise KeyError("--auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) in the config")
+            raise ConfigError("--auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) in the config")
     if cfg.get("sync_bn"):
-        raise KeyError("sync_bn would replace TResNet's norm+activation layers by plain SyncBatchNorm and drop "
+        raise ConfigError("sync_bn would replace TResNet's norm+activation layers by plain SyncBatchNorm and drop "
                        "their activations; set model.sync_norm=True (classification) or "
                        "model.backbone.sync_norm=True (detection) instead")
     if args.resume == "auto":
-        cfg.resume = True
-        cfg.load_from = None
+        pick_resume_checkpoint(cfg)
     elif args.resume is not None:
         if not osp.isfile(args.resume):
-            raise FileNotFoundError(f"--resume checkpoint not found: {args.resume}")
+            raise CheckpointNotFoundError(f"--resume checkpoint not found: {args.resume}")
         cfg.resume = True
         cfg.load_from = args.resume
+    apply_trust(args, [args.resume if args.resume != "auto" else None, cfg.get("load_from")])
     return cfg
+
+
+def pick_resume_checkpoint(cfg) -> None:
+    """--resume without a path: the newest readable checkpoint of the work dir; damaged newer ones are skipped,
+    each named with what is wrong. Picked files are never trusted beyond weights-only reading."""
+    from tresnet_tasks.engine.checkpoint import find_resumable_checkpoint, mark_found_automatically
+    path, skipped = find_resumable_checkpoint(cfg.work_dir)
+    for bad, why in skipped:
+        print(f"train: skipping {bad}: {why}", file=sys.stderr)
+    if path is None:
+        print(f"train: --resume: no readable checkpoint in {cfg.work_dir}; starting from the beginning",
+              file=sys.stderr)
+        cfg.resume = False
+        return
+    if skipped:
+        print(f"train: resuming from {path} (the newest readable checkpoint)", file=sys.stderr)
+    mark_found_automatically(path)
+    cfg.resume = True
+    cfg.load_from = path
 
 
 def main(argv=None):
     args = parse_args(argv)
-    from tresnet_tasks.engine.checkpoint import install_atomic_checkpoint_writes, register_safe_globals
+    from tresnet_tasks.engine.checkpoint import install_atomic_checkpoint_writes, install_safe_checkpoint_io
     from tresnet_tasks.engine.cli import clear_errors
-    register_safe_globals()
+    install_safe_checkpoint_io()
     install_atomic_checkpoint_writes()
     with clear_errors("train"):
         cfg = build_cfg(args)

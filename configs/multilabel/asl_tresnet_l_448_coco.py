@@ -11,12 +11,16 @@ img_size = 448
 batch_size = 56
 max_epochs = 40
 lr = 1e-4
-# ImageNet (or 21K) pretrained TResNet-L weights, any supported format. None = from scratch.
-pretrained = 'checkpoints/tresnet_l_imagenet.pth'
+# Start: TResNet-L trained on ImageNet-1K at 448 (timm tag; tools/fetch_weights.py fetches it). timm has no
+# ImageNet-21K weights for TResNet-L v1 (only for the other variant, tresnet_v2_l), and the 448 weights match this
+# config's resolution. Its 1000-class head is dropped (skip_head). Any supported file or hf-hub: name also works:
+#   --cfg-options model.pretrained=FILE    (None: from scratch). To evaluate a published ASL model instead:
+#   python tools/test.py configs/multilabel/asl_tresnet_l_448_coco.py ASL_MODEL.pth
+pretrained = 'tresnet_l.miil_in1k_448'
 
 model = dict(
     type='TResNetClassifier', arch=arch, num_classes=80, head=dict(type='gap'), multi_label=True,
-    pretrained=pretrained, norm='auto',
+    pretrained=pretrained, skip_head=True, norm='auto',
     loss=dict(type='AsymmetricLoss', gamma_neg=4, gamma_pos=0, clip=0.05, eps=1e-8, detach_focus=True))
 
 train_pipeline = [

@@ -5,7 +5,9 @@ _base_ = ['./asl_tresnet_l_448_coco.py']
 arch = 'tresnet_m'
 img_size = 224
 batch_size = 128
-pretrained = 'checkpoints/tresnet_m_imagenet.pth'
+# ImageNet-21K-P TResNet-M (timm tag): the pretraining of the published 81.8 mAP (ASL) and 84.2 (ML-Decoder) M-224
+# models; the 21K weights themselves, not the ImageNet-1K fine-tuned ones, as those repos start from.
+pretrained = 'tresnet_m.miil_in21k'
 model = dict(arch=arch, pretrained=pretrained)
 train_pipeline = [
     dict(type='LoadImagePIL'),

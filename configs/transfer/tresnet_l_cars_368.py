@@ -6,7 +6,9 @@ _base_ = ['./tresnet_xl_cifar100_224.py']
 data_root = 'data/stanford_cars/'
 num_classes = 196
 img_size = 368
-pretrained = 'checkpoints/tresnet_l_imagenet.pth'
+# ImageNet-1K TResNet-L trained at 448 (timm tag): of the published TResNet-L weights (224 or 448; no 21K for L v1),
+# the resolution nearest to 368.
+pretrained = 'tresnet_l.miil_in1k_448'
 model = dict(arch='tresnet_l', num_classes=num_classes, pretrained=pretrained, input_multiple=4)
 train_pipeline = [
     dict(type='LoadImagePIL'),

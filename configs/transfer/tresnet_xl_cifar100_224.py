@@ -6,10 +6,12 @@ data_root = 'data/cifar/'
 num_classes = 100
 img_size = 224
 batch_size = 64
-pretrained = 'checkpoints/tresnet_xl_imagenet.pth'  # ImageNet weights, any supported format; None = scratch
+# ImageNet-1K TResNet-XL at 224 (timm tag; tools/fetch_weights.py): the paper fine-tuned ImageNet models, and timm
+# has no 21K weights for XL. Any supported file also works: --cfg-options model.pretrained=FILE (None: scratch).
+pretrained = 'tresnet_xl.miil_in1k'
 
 model = dict(type='TResNetClassifier', arch='tresnet_xl', num_classes=num_classes, multi_label=False,
-             head=dict(type='gap'), pretrained=pretrained, norm='auto',
+             head=dict(type='gap'), pretrained=pretrained, skip_head=True, norm='auto',  # new head
              loss=dict(type='LabelSmoothingCrossEntropy', smoothing=0.2),
              mixup=None)  # optional: dict(mixup_alpha=0.8, cutmix_alpha=1.0, label_smoothing=0.2)
 train_pipeline = [

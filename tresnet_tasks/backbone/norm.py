@@ -15,6 +15,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..errors import ConfigError
+
 NORM_MODES = ("auto", "bn", "iabn", "iabn_torch")
 # iabn_torch: the In-Place ABN algorithm in PyTorch ops (iabn_torch.py): InPlace-ABN's memory saving, no compiled
 # extension, fast on CPU; no cross-process statistics (use iabn's InPlaceABNSync or bn + SyncBN for DDP).
@@ -119,7 +121,7 @@ _announced: set = set()
 def resolve_norm(norm: str) -> str:
     """Map ``auto`` to ``iabn`` or ``bn`` (saying which, once per process) and validate the mode."""
     if norm not in NORM_MODES:
-        raise ValueError(f"norm must be one of {NORM_MODES}, got {norm!r}")
+        raise ConfigError(f"norm must be one of {NORM_MODES}, got {norm!r}")
     if norm == "iabn" and not iabn_available():
         raise RuntimeError("norm='iabn' requested but inplace_abn (or its compiled backend) is not usable here; "
                            "run scripts/setup_env.sh or use norm='bn' (same weights, same outputs)")

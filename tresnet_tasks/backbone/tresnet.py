@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
+from ..errors import ConfigError, InputSizeError
 from .layers import ConvNormAct, SpaceToDepth, SqueezeExcite
 from .norm import resolve_norm
 from .recompute import lean_residuals, residual_relu
@@ -125,7 +126,7 @@ class TResNet(nn.Module):
         # converted in forward (a no-op when they already are), weights at construction
         self.channels_last = channels_last
         if input_multiple % 4 != 0 or input_multiple <= 0:
-            raise ValueError(f"input_multiple must be a positive multiple of 4 (SpaceToDepth), got {input_multiple}")
+            raise ConfigError(f"input_multiple must be a positive multiple of 4 (SpaceToDepth), got {input_multiple}")
         # 32 keeps every stage an exact /2 of the previous one (what dense heads expect); the network itself runs
         # on any multiple of 4 (odd stage sizes round up in both the blur and the shortcut pooling), which the
         # paper's 368-pixel transfer runs rely on: pass input_multiple=4 for those.
@@ -203,11 +204,11 @@ class TResNet(nn.Module):
         if torch.jit.is_tracing():  # ONNX export: shapes are symbolic, the check would be baked in as a constant
             return
         if x.dim() != 4 or x.shape[1] != self.in_chans:
-            raise ValueError("TResNet expects input of shape (N, " + str(self.in_chans) + ", H, W), got "
+            raise InputSizeError("TResNet expects input of shape (N, " + str(self.in_chans) + ", H, W), got "
                              + str(list(x.shape)))
         m = self.input_multiple
         if x.shape[2] % m != 0 or x.shape[3] % m != 0:
-            raise ValueError("TResNet needs H and W divisible by " + str(m)
+            raise InputSizeError("TResNet needs H and W divisible by " + str(m)
                              + " (total stride 32, SpaceToDepth block 4), got " + str(x.shape[2]) + "x"
                              + str(x.shape[3]) + "; resize or pad the input to a multiple of " + str(m))
 
@@ -294,20 +295,22 @@ def create_tresnet(name: str, num_classes: int = 1000, norm: str = "auto", pretr
     """Build a TResNet by timm-style name (``tresnet_m``, ``tresnet_l``, ``tresnet_xl``, ``tresnet_v2_l``).
 
     ``layers`` / ``width`` override the variant's depth / width (small test models). ``pretrained`` is a checkpoint
-    path or state dict in any supported format; its head is loaded when the class count matches, else skipped.
+    path or state dict in any supported format, a timm tag (``tresnet_m.miil_in21k_ft_in1k``) or ``hf-hub:<repo>``
+    (see :mod:`tresnet_tasks.fileio.hub`); its head is loaded when the class count matches, else skipped (as timm's
+    ``pretrained=True`` with another ``num_classes``).
     Other keyword arguments go to :class:`TResNet` (``in_chans``, ``drop_rate``).
     """
     base = name.split(".")[0]
     for suffix in ("_448", "_224"):
         base = base[: -len(suffix)] if base.endswith(suffix) else base
     if base not in ARCHS:
-        raise ValueError(f"unknown TResNet variant {name!r}; choose one of {sorted(ARCHS)}")
+        raise ConfigError(f"unknown TResNet variant {name!r}; choose one of {sorted(ARCHS)}")
     spec = ARCHS[base]
     if layers is not None or width is not None:
         spec = TResNetSpec(tuple(layers) if layers is not None else spec.layers,
                            float(width) if width is not None else spec.width, spec.v2)
         if len(spec.layers) != 4:
-            raise ValueError(f"layers must have 4 entries, got {list(spec.layers)}")
+            raise ConfigError(f"layers must have 4 entries, got {list(spec.layers)}")
     model = TResNet(spec, num_classes=num_classes, norm=norm, arch=base if spec == ARCHS[base] else spec_name(spec),
                     **kwargs)
     if pretrained is not None:

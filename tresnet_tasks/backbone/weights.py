@@ -8,6 +8,11 @@ Formats (detected from the keys, not the file name):
 - timm (``body.conv1.conv.weight``), as ``.pth`` or ``.safetensors``; this is also this project's own layout;
 - this project's checkpoints and mmengine checkpoints of its task models (backbone under a prefix such as
   ``backbone.``, found automatically), DDP's ``module.`` prefix.
+
+Where a path is accepted, so is a published name (``tresnet_m.miil_in1k``, ``hf-hub:timm/...``): see
+:mod:`tresnet_tasks.fileio.hub`. Files are read by :func:`tresnet_tasks.fileio.read_checkpoint_file` (weights only,
+no code). timm's ``checkpoint_filter_fn`` does the official-key mapping for timm's own class; this module also
+detects the format, strips task prefixes, checks variant and head, and maps back (for the official tools).
 """
 from __future__ import annotations
 
@@ -16,19 +21,18 @@ import re
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 
-from .tresnet import TResNet, TResNetSpec, spec_name
+from ..errors import CheckpointMismatchError
+from ..fileio import read_checkpoint_file, resolve_weights
+from ..fileio.hub import HUB_PREFIX, arch_of_repo, looks_like_name
+from .tresnet import ARCHS, TResNet, TResNetSpec, spec_name
 
 IABN_EPS = 1e-5
 StateDict = Dict[str, torch.Tensor]
-
-
-class CheckpointMismatchError(ValueError):
-    """The checkpoint does not fit the model (another variant, another class count, or not a TResNet)."""
 
 
 @dataclass
@@ -51,16 +55,23 @@ class LoadReport:
         return s
 
 
-def read_checkpoint(path: Union[str, os.PathLike]) -> Mapping:
-    """Read a checkpoint file the user chose (.pth/.pt/.pth.tar/.ckpt or .safetensors)."""
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"checkpoint not found: {path}")
-    if path.endswith(".safetensors"):
-        from safetensors.torch import load_file
-        return load_file(path, device="cpu")
-    from ..engine.checkpoint import load_user_checkpoint
-    return load_user_checkpoint(path)
+def read_checkpoint(spec: Union[str, os.PathLike]) -> Mapping:
+    """Read weights named by a path (.pth/.pt/.bin/.ckpt or .safetensors), a timm tag or an ``hf-hub:`` repo.
+
+    Hub files are found automatically, so they are never trusted beyond weights-only reading.
+    """
+    resolved = resolve_weights(os.fspath(spec))
+    return read_checkpoint_file(resolved.path, found_automatically=resolved.from_hub)
+
+
+def arch_of_name(spec: str) -> Optional[str]:
+    """The TResNet variant a published name is for (``tresnet_l.miil_in1k_448`` -> ``tresnet_l``), else None."""
+    if spec.startswith(HUB_PREFIX):
+        return arch_of_repo(spec[len(HUB_PREFIX):])
+    if looks_like_name(spec):
+        base = spec.split(".")[0]
+        return base if base in ARCHS else None
+    return None
 
 
 def extract_state_dict(obj: Mapping) -> Tuple[StateDict, str]:
@@ -159,11 +170,17 @@ def infer_spec(sd: StateDict) -> TResNetSpec:
 
 
 def to_canonical(obj: Union[Mapping, str, os.PathLike]) -> Tuple[StateDict, str]:
-    """Any supported checkpoint (path or object) -> (canonical state dict, format name)."""
-    if isinstance(obj, (str, os.PathLike)):
-        obj = read_checkpoint(obj)
-    sd, where = extract_state_dict(obj)
-    sd = _strip_prefix(sd)
+    """Any supported checkpoint (path, published name or object) -> (canonical state dict, format name)."""
+    name = os.fspath(obj) if isinstance(obj, (str, os.PathLike)) else None
+    if name is not None:
+        obj = read_checkpoint(name)
+    try:
+        sd, where = extract_state_dict(obj)
+        sd = _strip_prefix(sd)
+    except CheckpointMismatchError as exc:
+        if name is None:
+            raise
+        raise CheckpointMismatchError(f"{name}: {exc}") from None
     if "body.conv1.0.weight" in sd:
         fmt = "official TResNet" if where != "state_dict" else "ImageNet-21K repo"
         sd = official_to_canonical(sd)
@@ -171,6 +188,14 @@ def to_canonical(obj: Union[Mapping, str, os.PathLike]) -> Tuple[StateDict, str]
         fmt = "timm/tresnet_tasks"
     sd = OrderedDict((k, v) for k, v in sd.items() if not k.endswith(".filt"))
     return sd, fmt
+
+
+def check_name_fits(spec: str, model_arch: str) -> None:
+    """A published name for another variant fails before anything is downloaded, naming both."""
+    named = arch_of_name(spec)
+    if named and model_arch in ARCHS and named != model_arch:
+        raise CheckpointMismatchError(f"weights {spec!r} are for {named} but the model is {model_arch}: build a "
+                                      f"{named}, or pick {model_arch} weights (tools/fetch_weights.py --list)")
 
 
 def _same_shape(a: TResNetSpec, b: TResNetSpec) -> bool:
@@ -187,6 +212,8 @@ def load_tresnet_weights(model: nn.Module, checkpoint, strict: bool = True,
     """
     if not isinstance(model, TResNet):
         raise TypeError(f"load_tresnet_weights expects a TResNet, got {type(model).__name__}")
+    if isinstance(checkpoint, (str, os.PathLike)):
+        check_name_fits(os.fspath(checkpoint), model.arch)
     sd, fmt = to_canonical(checkpoint)
     ckpt_spec = infer_spec(sd)
     if not _same_shape(ckpt_spec, model.spec):

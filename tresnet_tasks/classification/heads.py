@@ -22,9 +22,16 @@ class GAPHead(ClassifierHead):
 
 
 class MLDecoderHead(nn.Module):
-    """ML-Decoder-style head (Ridnik et al. 2023): spatial tokens projected to ``embed_dim``, one cross-attention
-    decoder layer (no self-attention) from fixed group queries, and a group fully-connected output in which each
-    query decodes ``ceil(num_classes / num_groups)`` classes."""
+    """ML-Decoder head (Ridnik et al. 2023), as published: spatial tokens projected to ``embed_dim`` (+ ReLU), one
+    cross-attention decoder layer (no self-attention) from fixed group queries, and a group fully-connected output
+    in which each query decodes ``ceil(num_classes / num_groups)`` classes.
+
+    The decoder layer matches the published one in training too: dropout on the queries, inside the attention, on
+    the attention output and in and after the feed-forward, each before its residual add and LayerNorm, computed
+    sequence-first as there (so the same seed draws the same dropout masks). torch's ``nn.TransformerDecoderLayer``
+    is not used because it always has the self-attention block the published layer leaves out; the published
+    checkpoints load through :func:`tresnet_tasks.classification.weights.mldecoder_official_to_canonical`.
+    """
 
     def __init__(self, in_features: int, num_classes: int, embed_dim: int = 768, num_groups: int = 100,
                  num_heads: int = 8, ff_dim: int = 2048, dropout: float = 0.1):
@@ -36,20 +43,25 @@ class MLDecoderHead(nn.Module):
         self.queries = nn.Parameter(torch.randn(num_groups, embed_dim) * 0.02, requires_grad=False)  # fixed
         self.query_drop = nn.Dropout(dropout)
         self.norm1 = nn.LayerNorm(embed_dim)
-        self.attn = nn.MultiheadAttention(embed_dim, num_heads, dropout=dropout, batch_first=True)
+        self.attn = nn.MultiheadAttention(embed_dim, num_heads, dropout=dropout)  # sequence-first, as published
+        self.attn_drop = nn.Dropout(dropout)
         self.norm2 = nn.LayerNorm(embed_dim)
         self.ff = nn.Sequential(nn.Linear(embed_dim, ff_dim), nn.ReLU(inplace=True), nn.Dropout(dropout),
                                 nn.Linear(ff_dim, embed_dim))
+        self.ff_drop = nn.Dropout(dropout)
         self.norm3 = nn.LayerNorm(embed_dim)
         self.group_weight = nn.Parameter(torch.empty(num_groups, embed_dim, self.per_group))
         self.group_bias = nn.Parameter(torch.zeros(num_classes))
         nn.init.xavier_normal_(self.group_weight)
 
     def forward(self, feats: torch.Tensor) -> torch.Tensor:
-        tokens = F.relu(self.proj(feats.flatten(2).transpose(1, 2)), inplace=True)  # (N, HW, D)
-        q = self.queries.unsqueeze(0).expand(feats.shape[0], -1, -1)
+        tokens = F.relu(self.proj(feats.flatten(2).permute(2, 0, 1)), inplace=True)  # (HW, N, D)
+        q = self.queries.unsqueeze(1).expand(-1, feats.shape[0], -1)  # (G, N, D)
         q = self.norm1(q + self.query_drop(q))
-        q = self.norm2(q + self.attn(q, tokens, tokens, need_weights=False)[0])
-        q = self.norm3(q + self.ff(q))  # (N, G, D)
-        logits = torch.einsum("ngd,gdk->ngk", q, self.group_weight).flatten(1)[:, : self.num_classes]
+        # training: the published code path (explicit softmax + dropout on the weights), so a seed draws the same
+        # masks; inference: the fused kernel (no weights materialised), equal up to float rounding
+        attn = self.attn(q, tokens, tokens, need_weights=self.training)[0]
+        q = self.norm2(q + self.attn_drop(attn))
+        q = self.norm3(q + self.ff_drop(self.ff(q)))
+        logits = torch.einsum("gnd,gdk->ngk", q, self.group_weight).flatten(1)[:, : self.num_classes]
         return logits + self.group_bias

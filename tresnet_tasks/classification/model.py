@@ -8,8 +8,10 @@ import torch.nn as nn
 from mmengine.model import BaseModel
 from mmengine.registry import MODELS
 
-from ..backbone import convert_norm, create_tresnet, load_tresnet_weights
+from ..backbone import convert_norm, create_tresnet
+from ..errors import ConfigError
 from .heads import GAPHead, MLDecoderHead
+from .weights import load_classifier_weights, published_layout_pre_hook
 
 
 @MODELS.register_module()
@@ -22,7 +24,12 @@ class TResNetClassifier(BaseModel):
         head: ``dict(type='gap', drop_rate=0.)`` or ``dict(type='mldecoder', embed_dim=768, ...)``.
         loss: loss config (``AsymmetricLoss``, ``MultiLabelBCELoss``, ``LabelSmoothingCrossEntropy``...).
         multi_label: sigmoid scores and multi-hot targets (else softmax and class indices).
-        pretrained: backbone checkpoint in any supported format (its classifier head is skipped).
+        pretrained: weights to start from: a file in any supported format (official TResNet, ImageNet-21K, timm,
+            ASL / ML-Decoder COCO models, this project's), a timm tag (``tresnet_m.miil_in21k``) or
+            ``hf-hub:<repo>``. Loaded by :meth:`init_weights` (training); for evaluation use ``load_from`` /
+            ``tools/test.py CONFIG FILE``, which take the same files.
+        skip_head: take only the backbone from ``pretrained`` (fine-tuning to other classes). Without it, a head of
+            another kind or class count in ``pretrained`` is an error.
         norm, layers, width, input_multiple, lean_memory: passed to :func:`create_tresnet`.
         mixup: timm Mixup/CutMix arguments (single-label only).
         sync_norm: synchronise norm statistics across DDP processes.
@@ -34,7 +41,7 @@ class TResNetClassifier(BaseModel):
                  norm: str = "auto", layers: Optional[Sequence[int]] = None, width: Optional[float] = None,
                  input_multiple: int = 32, mixup: Optional[dict] = None, sync_norm: bool = False,
                  data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None,
-                 lean_memory: Optional[bool] = None):
+                 lean_memory: Optional[bool] = None, skip_head: bool = False):
         if data_preprocessor is None:
             data_preprocessor = dict(type="ImgDataPreprocessor", mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0])
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -49,27 +56,30 @@ class TResNetClassifier(BaseModel):
         elif kind == "mldecoder":
             self.head = MLDecoderHead(self.backbone.num_features, num_classes, **head)
         else:
-            raise ValueError(f"head type must be 'gap' or 'mldecoder', got {kind!r}")
+            raise ConfigError(f"head type must be 'gap' or 'mldecoder', got {kind!r}")
         default_loss = dict(type="AsymmetricLoss") if multi_label else dict(type="LabelSmoothingCrossEntropy")
         self.loss_fn = MODELS.build(loss or default_loss)
         self.num_classes = num_classes
         self.multi_label = multi_label
         self.pretrained = pretrained
+        self.skip_head = skip_head
         self.pretrained_report = None
+        # published layouts (ASL, ML-Decoder, timm) load through load_state_dict / mmengine's load_from as they are
+        self._register_load_state_dict_pre_hook(published_layout_pre_hook, with_module=True)
         self.mixup = None
         if mixup:  # timm's Mixup/CutMix on the batch (single-label); it also applies the label smoothing
             if multi_label:
-                raise ValueError("mixup/cutmix is implemented for single-label training only")
+                raise ConfigError("mixup/cutmix is implemented for single-label training only")
             from timm.data import Mixup
             self.mixup = Mixup(**{**dict(num_classes=num_classes), **mixup})
 
     def init_weights(self) -> None:
         super().init_weights()
         if self.pretrained:
-            self.pretrained_report = load_tresnet_weights(self.backbone, self.pretrained, strict=True,
-                                                          skip_head=True)
+            self.pretrained_report = load_classifier_weights(self, self.pretrained, skip_head=self.skip_head)
             from mmengine.logging import print_log
-            print_log(f"backbone initialised from {self.pretrained}: {self.pretrained_report}", logger="current")
+            what = "backbone" if self.pretrained_report.skipped_head else "backbone and head"
+            print_log(f"{what} initialised from {self.pretrained}: {self.pretrained_report}", logger="current")
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[Union[dict, List]] = None,
                 mode: str = "tensor"):

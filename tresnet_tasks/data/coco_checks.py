@@ -11,6 +11,19 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from .errors import DatasetError
 
+# The 80 categories of the official instances_{train,val}{2014,2017}.json, in the files' order (ids 1..90 with gaps).
+# Published COCO multi-label models (ASL, ML-Decoder) output their classes in this order.
+COCO_CLASSES = (
+    "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light",
+    "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow",
+    "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee",
+    "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove", "skateboard", "surfboard",
+    "tennis racket", "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple",
+    "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch",
+    "potted plant", "bed", "dining table", "toilet", "tv", "laptop", "mouse", "remote", "keyboard", "cell phone",
+    "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors", "teddy bear",
+    "hair drier", "toothbrush")
+
 REQUIRED_TOP = ("images", "annotations", "categories")
 REQUIRED_IMAGE = ("id", "file_name", "width", "height")
 REQUIRED_ANN = ("id", "image_id", "category_id")

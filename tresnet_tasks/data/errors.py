@@ -1,5 +1,4 @@
-"""One exception type for bad data, so the tools can print one clear line instead of a traceback."""
+"""Kept for imports of ``tresnet_tasks.data.errors``: the error types live in :mod:`tresnet_tasks.errors`."""
+from ..errors import DatasetError
 
-
-class DatasetError(ValueError):
-    """A dataset is missing, incomplete or malformed; the message says what, where, and what to do."""
+__all__ = ["DatasetError"]

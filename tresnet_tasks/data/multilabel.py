@@ -23,6 +23,7 @@ from mmengine.registry import DATASETS
 
 from .coco_checks import check_image_files, check_references, load_coco_json
 from .errors import DatasetError
+from .images import unreadable_in_evaluation
 
 
 class ImageListDataset(BaseDataset):
@@ -32,8 +33,7 @@ class ImageListDataset(BaseDataset):
     def prepare_data(self, idx):
         data = super().prepare_data(idx)
         if data is None and self.test_mode:
-            raise DatasetError(f"unreadable image in evaluation data: {self.get_data_info(idx).get('img_path')}; "
-                               "replace or remove it (evaluation does not skip images)")
+            raise unreadable_in_evaluation(self.get_data_info(idx).get("img_path"))
         return data
 
 

@@ -10,11 +10,10 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 import torch
-from mmengine.logging import print_log
 from mmengine.registry import TRANSFORMS
 from PIL import Image, ImageDraw
 
-_unreadable: set = set()
+from .images import skip_unreadable
 
 
 @TRANSFORMS.register_module()
@@ -33,10 +32,7 @@ class LoadImagePIL:
             with Image.open(path) as img:
                 results["img"] = img.convert("RGB")
         except (OSError, ValueError, SyntaxError) as exc:
-            if path not in _unreadable:
-                _unreadable.add(path)
-                print_log(f"unreadable image skipped ({len(_unreadable)} so far): {path}: {exc}", logger="current",
-                          level=30)
+            skip_unreadable(path, str(exc))  # see data/images.py: skipped in training, an error in evaluation
             return None
         results["ori_shape"] = (results["img"].height, results["img"].width)
         return results

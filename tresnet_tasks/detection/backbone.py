@@ -10,6 +10,7 @@ from mmengine.model import BaseModule
 
 from ..backbone import convert_norm, create_tresnet, load_tresnet_weights
 from ..backbone.norm import is_norm_act
+from ..errors import ConfigError
 
 
 @MODELS.register_module(name="TResNet")
@@ -25,7 +26,8 @@ class TResNetBackbone(BaseModule):
         layers, width: depth/width overrides (small models for CPU demos and tests).
         sync_norm: synchronise norm statistics across DDP processes (InPlaceABNSync / SyncBatchNorm + act).
         init_cfg: ``dict(type='Pretrained', checkpoint=..., prefix=None)``; any checkpoint format the shared loader
-            accepts (official TResNet, ImageNet-21K, timm, this project's); its classifier head is ignored.
+            accepts (official TResNet, ImageNet-21K, timm, this project's), a timm tag (``tresnet_m.miil_in1k``)
+            or ``hf-hub:<repo>``; its classifier head is ignored.
         lean_memory: recompute block/SE outputs in backward (default: on for the In-Place ABN modes).
     """
 
@@ -39,9 +41,9 @@ class TResNetBackbone(BaseModule):
         if sync_norm:  # DDP: statistics across processes (use this, not mmengine's sync_bn: see norm.py)
             convert_norm(self.net, self.net.norm, sync=True)
         if not out_indices or not all(0 <= i <= 3 for i in out_indices):
-            raise ValueError(f"out_indices must be a non-empty subset of 0..3, got {out_indices}")
+            raise ConfigError(f"out_indices must be a non-empty subset of 0..3, got {out_indices}")
         if not -1 <= frozen_stages <= 4:
-            raise ValueError(f"frozen_stages must be in -1..4, got {frozen_stages}")
+            raise ConfigError(f"frozen_stages must be in -1..4, got {frozen_stages}")
         self.out_indices = tuple(out_indices)
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval

@@ -9,6 +9,7 @@ from mmengine.logging import print_log
 
 from ..data.coco_checks import (check_class_names, check_image_files, check_references, count_bad_boxes,
                                 load_coco_json)
+from ..data.images import image_problem, skip_unreadable, unreadable_in_evaluation
 
 
 @DATASETS.register_module()
@@ -18,6 +19,8 @@ class CheckedCocoDataset(CocoDataset):
     outside their image are skipped (as mmdet does) and counted in the log.
 
     ``check_images``: verify every listed image exists (cheap, one stat per image).
+    Images that exist but cannot be decoded follow the project's policy (:mod:`tresnet_tasks.data.images`):
+    skipped and named in the log in training, an error naming the file in evaluation.
     """
 
     def __init__(self, *args, check_images: bool = True, **kwargs):
@@ -35,3 +38,17 @@ class CheckedCocoDataset(CocoDataset):
             print_log(f"{osp.basename(self.ann_file)}: skipping {non_positive} box(es) with non-positive size and "
                       f"{outside} box(es) entirely outside their image", logger="current", level=30)
         return super().load_data_list()
+
+    def prepare_data(self, idx):
+        try:
+            return super().prepare_data(idx)
+        except Exception:
+            # Only an image that really does not decode is handled here; any other failure is a bug: re-raised.
+            path = self.get_data_info(idx).get("img_path", "")
+            why = image_problem(path) if path else None
+            if why is None:
+                raise
+            if self.test_mode:
+                raise unreadable_in_evaluation(path, why) from None
+            skip_unreadable(path, why)
+            return None

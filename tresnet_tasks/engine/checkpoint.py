@@ -1,65 +1,93 @@
-"""Checkpoint reading under torch >= 2.6's ``weights_only=True`` default.
+"""Checkpoint I/O inside mmengine: safe reading for every mmengine and MMDetection tool, atomic writes, resume.
 
-mmengine checkpoints pickle a few harmless objects (its HistoryBuffer, numpy scalars) that the safe unpickler
-rejects. We allow exactly those, and fall back to a full unpickle only for a file the user explicitly chose, with a
-warning; files found automatically (e.g. the last checkpoint of a work dir) never get that fallback.
+- :func:`install_safe_checkpoint_io` makes mmengine's ``CheckpointLoader`` (behind ``load_from``, ``--resume``,
+  ``init_cfg=dict(type='Pretrained')`` and mmdet's own ``tools/test.py``) read local files and published names
+  through :func:`tresnet_tasks.fileio.read_checkpoint_file`, and allow-lists mmengine's harmless pickled classes
+  for torch's weights-only reader. It runs on import of the package parts that configs import, so any mmengine tool
+  that loads our configs gets it.
+- :func:`find_resumable_checkpoint` picks the newest readable checkpoint of a work dir for ``--resume``.
+- :func:`install_atomic_checkpoint_writes` makes checkpoint writes atomic.
 """
 from __future__ import annotations
 
+import glob
 import os
-import pickle
-import warnings
-from typing import Any, List
+import re
+from typing import Any, List, Mapping, Optional, Set, Tuple
 
-import torch
+from ..errors import CheckpointError
+from ..fileio import read_checkpoint_file, register_safe_globals, resolve_weights
+from ..fileio.hub import HUB_PREFIX
 
-
-def _safe_globals() -> List[Any]:
-    # getattr: HistoryBuffer pickles references to its own statistics methods as getattr(HistoryBuffer, 'min').
-    # The weights-only unpickler still calls nothing that is not on this list, so this cannot run foreign code.
-    import builtins
-    import codecs
-    allowed: List[Any] = [builtins.getattr, codecs.encode]
-    try:
-        from mmengine.logging.history_buffer import HistoryBuffer
-        from mmengine.optim.scheduler import OneCycleLR, OneCycleParamScheduler
-        # OneCycle's state holds its annealing function as getattr(OneCycleParamScheduler, '_annealing_cos')
-        allowed += [HistoryBuffer, OneCycleParamScheduler, OneCycleLR]
-    except ImportError:
-        pass
-    try:
-        import numpy as np
-        core = np._core if hasattr(np, "_core") else np.core
-        allowed += [np.dtype, np.ndarray, core.multiarray._reconstruct, core.multiarray.scalar]
-        allowed += [type(np.dtype(t)) for t in ("float64", "float32", "int64", "int32", "bool")]
-    except (ImportError, AttributeError):
-        pass
-    return allowed
+_found_automatically: Set[str] = set()
 
 
-def register_safe_globals() -> None:
-    """Let torch.load(weights_only=True) (mmengine's resume/load_from) read mmengine checkpoints, safely."""
-    torch.serialization.add_safe_globals(_safe_globals())
+def mark_found_automatically(path: str) -> None:
+    """Record that ``path`` was picked by the tool, not named by the user: it is never trusted beyond weights."""
+    _found_automatically.add(os.path.realpath(path))
 
 
-def load_safely(path: str, map_location: str = "cpu") -> Any:
-    """``torch.load`` with weights_only=True plus the mmengine/numpy globals above."""
-    with torch.serialization.safe_globals(_safe_globals()):
-        return torch.load(path, map_location=map_location, weights_only=True)
+def expose_published_weights(checkpoint: Any) -> Any:
+    """Published TResNet/ASL/ML-Decoder files keep their weights under ``'model'``; mmengine looks under
+    ``'state_dict'``. Add that key (the file's own keys stay) so ``load_from`` and ``tools/test.py`` find them."""
+    if (isinstance(checkpoint, Mapping) and "state_dict" not in checkpoint and isinstance(checkpoint.get("model"),
+                                                                                           Mapping)):
+        return {**checkpoint, "state_dict": checkpoint["model"]}
+    return checkpoint
 
 
-def load_user_checkpoint(path: str, map_location: str = "cpu") -> Any:
-    """Load a checkpoint the user named: safely if possible, else (trusted by the user's choice) fully."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"checkpoint not found: {path}")
-    try:
-        return load_safely(path, map_location)
-    except (pickle.UnpicklingError, RuntimeError, AttributeError, TypeError) as exc:
-        if "zip" in str(exc).lower() and "archive" in str(exc).lower():
-            raise
-        warnings.warn(f"{path}: not loadable with weights_only=True ({str(exc).splitlines()[0][:120]}); "
-                      "loading it fully because you chose this file. Only do this with files you trust.")
-        return torch.load(path, map_location=map_location, weights_only=False)
+def _load_for_mmengine(filename: str, map_location: Any = None) -> Any:
+    resolved = resolve_weights(os.path.expanduser(filename))
+    auto = resolved.from_hub or os.path.realpath(resolved.path) in _found_automatically
+    return expose_published_weights(read_checkpoint_file(resolved.path, map_location or "cpu",
+                                                         found_automatically=auto))
+
+
+def install_safe_checkpoint_io() -> None:
+    """Route mmengine's checkpoint reading through the safe reader (local paths, timm tags, ``hf-hub:`` names)."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    register_safe_globals()
+    CheckpointLoader.register_scheme(prefixes="", loader=_load_for_mmengine, force=True)
+    CheckpointLoader.register_scheme(prefixes=HUB_PREFIX, loader=_load_for_mmengine, force=True)
+
+
+def _progress(path: str) -> Tuple[int, int]:
+    m = re.search(r"(epoch|iter)_(\d+)\.pth$", os.path.basename(path))
+    return (1 if m and m.group(1) == "iter" else 0, int(m.group(2)) if m else -1)
+
+
+def find_resumable_checkpoint(work_dir: str) -> Tuple[Optional[str], List[Tuple[str, str]]]:
+    """The newest checkpoint of ``work_dir`` that reads, and the newer ones skipped as damaged (path, why).
+
+    Candidates: the file ``last_checkpoint`` names, then ``epoch_N.pth`` / ``iter_N.pth`` newest first. A run killed
+    mid-write cannot leave a truncated file (writes are atomic), but a disk that filled up or a copy that broke can.
+    """
+    candidates: List[str] = []
+    pointer = os.path.join(work_dir, "last_checkpoint")
+    if os.path.isfile(pointer):
+        with open(pointer, encoding="utf-8") as f:
+            named = f.read().strip()
+        if named:
+            candidates.append(named if os.path.isabs(named) else os.path.join(work_dir, os.path.basename(named)))
+    files = glob.glob(os.path.join(work_dir, "epoch_*.pth")) + glob.glob(os.path.join(work_dir, "iter_*.pth"))
+    candidates += sorted(files, key=_progress, reverse=True)
+    skipped: List[Tuple[str, str]] = []
+    seen: Set[str] = set()
+    for path in candidates:
+        real = os.path.realpath(path)
+        if real in seen or not os.path.exists(path):
+            continue
+        seen.add(real)
+        try:
+            ckpt = read_checkpoint_file(path, found_automatically=True)
+        except CheckpointError as exc:
+            skipped.append((path, str(exc)))
+            continue
+        if not (isinstance(ckpt, Mapping) and "state_dict" in ckpt and "meta" in ckpt):
+            skipped.append((path, f"{path} is not an mmengine training checkpoint (no 'state_dict'/'meta')"))
+            continue
+        return path, skipped
+    return None, skipped
 
 
 def install_atomic_checkpoint_writes() -> None:

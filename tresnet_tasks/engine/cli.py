@@ -8,6 +8,9 @@ from typing import Any, Dict, Optional
 
 from mmengine.config import Config, DictAction  # noqa: F401 - DictAction re-exported for the tools
 
+from ..errors import ConfigError, TResNetTasksError, one_line
+from ..fileio import trust_files
+
 
 def add_common_args(parser) -> None:
     """The arguments tools/train.py and tools/test.py share, spelled as in MMDetection."""
@@ -17,6 +20,23 @@ def add_common_args(parser) -> None:
                              "train_dataloader.batch_size=4)")
     parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none", help="job launcher")
     parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
+    add_trust_arg(parser)
+
+
+def add_trust_arg(parser) -> None:
+    parser.add_argument("--trust-checkpoint", nargs="*", metavar="FILE", default=None,
+                        help="allow a full unpickle (which can run code) for the checkpoint this command names, or "
+                             "for the FILEs given; only for files whose origin you trust. Default: weights only")
+
+
+def apply_trust(args, named: "list[str | None]") -> None:
+    """--trust-checkpoint: no value -> the checkpoint(s) the command names; values -> those files."""
+    if args.trust_checkpoint is None:
+        return
+    files = args.trust_checkpoint or [p for p in named if p]
+    if not files:
+        raise ConfigError("--trust-checkpoint without FILE needs a checkpoint named on the command line")
+    trust_files(files)
 
 
 def apply_common_args(cfg: Config, args) -> Config:
@@ -51,7 +71,7 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None) -> Conf
     overriding the variable alone changes nothing; here every string that started with the old root is rewritten.
     """
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"config file not found: {path}")
+        raise ConfigError(f"config file not found: {path}")
     cfg = Config.fromfile(path)
     if cfg_options:
         options = dict(cfg_options)
@@ -68,7 +88,7 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None) -> Conf
             cfg.data_root = new_root
         unknown = _unknown_keys(cfg, options)
         if unknown:
-            raise KeyError(f"--cfg-options key(s) {unknown} do not exist in {path}; check the spelling "
+            raise ConfigError(f"--cfg-options key(s) {unknown} do not exist in {path}; check the spelling "
                            "(a new key needs its full parent path, e.g. model.backbone.norm)")
         _check_types(cfg, options)
         cfg.merge_from_dict(options, allow_list_keys=True)
@@ -105,7 +125,7 @@ def _check_types(cfg: Config, options: Dict[str, Any]) -> None:
         else:
             bad = False
         if bad:
-            raise ValueError(f"--cfg-options {key}={new!r}: expected {type(old).__name__} like the config's "
+            raise ConfigError(f"--cfg-options {key}={new!r}: expected {type(old).__name__} like the config's "
                              f"{old!r}, got {type(new).__name__}")
 
 
@@ -128,15 +148,12 @@ def _unknown_keys(cfg: Config, options: Dict[str, Any]) -> list:
 
 @contextmanager
 def clear_errors(tool: str):
-    """Turn the errors a user can fix (bad data, checkpoint, config) into one line and exit code 2."""
-    from ..backbone.weights import CheckpointMismatchError
-    from ..data.errors import DatasetError
+    """The project's own errors (bad data, checkpoint, config: :mod:`tresnet_tasks.errors`) become one line and
+    exit code 2. Any other exception is a bug and keeps its traceback, so it can be reported."""
     try:
         yield
-    except (DatasetError, CheckpointMismatchError, FileNotFoundError, KeyError, ValueError,
-            FloatingPointError) as exc:
-        msg = str(exc).strip("'\"")
-        print(f"{tool}: error: {type(exc).__name__}: {msg}", file=sys.stderr)
+    except TResNetTasksError as exc:
+        print(f"{tool}: error: {type(exc).__name__}: {one_line(exc)}", file=sys.stderr)
         sys.exit(2)
 
 

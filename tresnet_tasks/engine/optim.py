@@ -10,11 +10,13 @@ from mmengine.logging import MessageHub, print_log
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS
 
+from ..errors import ConfigError, NonFiniteLossError
+
 
 class _NonFiniteGuard:
     def __init__(self, *args, nonfinite: str = "stop", **kwargs):
         if nonfinite not in ("stop", "skip"):
-            raise ValueError(f"nonfinite must be 'stop' or 'skip', got {nonfinite!r}")
+            raise ConfigError(f"nonfinite must be 'stop' or 'skip', got {nonfinite!r}")
         super().__init__(*args, **kwargs)
         self.nonfinite = nonfinite
         self.skipped_steps = 0
@@ -23,7 +25,7 @@ class _NonFiniteGuard:
         if not bool(torch.isfinite(loss.detach()).all()):
             it = MessageHub.get_current_instance().get_info("iter", -1)
             if self.nonfinite == "stop":
-                raise FloatingPointError(
+                raise NonFiniteLossError(
                     f"non-finite loss ({loss.detach().float().flatten()[0].item()}) at iteration {it + 1}: training "
                     "stopped before this step touched the weights. Lower the learning rate, check the data, or set "
                     "optim_wrapper.nonfinite='skip'; then resume with --resume")

@@ -1,0 +1,54 @@
+"""One policy for images that cannot be decoded, the same in detection, multi-label and transfer.
+
+- Training: the image is skipped (the dataset draws another sample), and each bad file is named once in the log
+  with a running count, so a handful of broken downloads does not kill a long run.
+- Evaluation/test: an error naming the file (:class:`~tresnet_tasks.errors.DatasetError`), because skipping would
+  silently change the reported metric.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from mmengine.logging import print_log
+
+from ..errors import DatasetError
+
+_reported: set = set()
+
+
+def image_problem(path: str) -> Optional[str]:
+    """Why ``path`` cannot be decoded as an image (``None`` if it can), checked as both PIL and OpenCV read it."""
+    import numpy as np
+    from PIL import Image
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if not data:
+        return "empty file (0 bytes)"
+    try:
+        import cv2
+        if cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) is None:
+            return "not a decodable image"
+    except ImportError:
+        pass
+    try:
+        import io
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+    except Exception as exc:  # PIL raises OSError, SyntaxError, ValueError, DecompressionBombError...
+        return f"not a decodable image ({str(exc).splitlines()[0][:100] if str(exc) else type(exc).__name__})"
+    return None
+
+
+def skip_unreadable(path: str, why: str) -> None:
+    """Training: log the bad file once (with how many so far); the caller returns None to draw another sample."""
+    if path not in _reported:
+        _reported.add(path)
+        print_log(f"unreadable image skipped ({len(_reported)} so far): {path}: {why}", logger="current", level=30)
+
+
+def unreadable_in_evaluation(path: str, why: str = "") -> DatasetError:
+    return DatasetError(f"unreadable image in evaluation data: {path}{f' ({why})' if why else ''}; replace or "
+                        "remove it (evaluation does not skip images)")

@@ -1,0 +1,13 @@
+"""Reading weights: checkpoint files safely (:mod:`.checkpoint`) and published weights by name (:mod:`.hub`).
+
+The lowest layer of the package after :mod:`tresnet_tasks.errors`: the backbone, the task models, the mmengine glue
+and the tools all read checkpoints through here, and nothing here imports them.
+"""
+from .checkpoint import (TRUST_ENV, is_trusted, read_checkpoint_file, register_safe_globals, safe_globals,
+                         trust_files)
+from .hub import (HUB_PREFIX, ResolvedWeights, WeightsInfo, download_from_hub, hub_cache_dir, known_weights,
+                  looks_like_name, resolve_weights)
+
+__all__ = ["TRUST_ENV", "is_trusted", "read_checkpoint_file", "register_safe_globals", "safe_globals", "trust_files",
+           "HUB_PREFIX", "ResolvedWeights", "WeightsInfo", "download_from_hub", "hub_cache_dir", "known_weights",
+           "looks_like_name", "resolve_weights"]
