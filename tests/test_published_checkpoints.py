@@ -11,7 +11,6 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
-import timm
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -229,8 +228,6 @@ def test_coco_categories_map_to_outputs_in_json_order_even_with_gaps(shapes_ml, 
     import shutil
 
     from mmengine.registry import DATASETS
-
-    import tresnet_tasks.multilabel  # noqa: F401 - registers CocoMultiLabelDataset
     root = str(tmp_path / "gaps")
     shutil.copytree(shapes_ml, root)
     ann = os.path.join(root, "annotations", "instances_val2017.json")

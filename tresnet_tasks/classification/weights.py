@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional, Tuple, Union
+from typing import Dict, Mapping, Optional, Union
 
 import torch
 import torch.nn as nn
@@ -180,17 +180,3 @@ def published_layout_pre_hook(module: nn.Module, state_dict: dict, prefix: str, 
         state_dict[prefix + "backbone." + k] = v
     for k, v in ckpt.head.items():
         state_dict[prefix + "head." + k] = v
-
-
-def published_checkpoint(model: nn.Module) -> Tuple[StateDict, str]:
-    """The model's weights in the published layout of its head (official TResNet keys + ``head.fc`` or
-    ``head.decoder.*``), as ASL / ML-Decoder's own code loads them. For handing weights back and for tests."""
-    from ..backbone.weights import canonical_to_official
-    sd = canonical_to_official(model.backbone.state_dict())
-    sd = OrderedDict((k, v) for k, v in sd.items() if not k.startswith("head."))
-    head = model.head.state_dict()
-    kind = head_type_of(model.head)
-    if kind == "mldecoder":
-        head = mldecoder_canonical_to_official(head)
-    sd.update((f"head.{k}", v) for k, v in head.items())
-    return sd, kind
