@@ -41,11 +41,11 @@ def test_flop_count_hand_computed():
 def test_tool_runs_and_ratios_are_computed_from_measurements(tmp_path):
     out = tmp_path / "b.json"
     proc = run_tool("tools/benchmark.py", "--models", "ours:tresnet_m:iabn_torch", "ours:tresnet_m:bn:fold",
-                    "ours:tresnet_m:bn:onnx", "ours:tresnet_m:bn:fold+bf16", "timm:tresnet_m", "--size", "64",
+                    "ours:tresnet_m:bn:onnx", "ours:tresnet_m:bn:fold+bf16", "timm:tresnet_m::cl", "--size", "64",
                     "--batch", "2", "--warmup", "0", "--repeats", "2", "--flops", "--json", str(out))
     data = json.loads(out.read_text())
     rows = {r["model"]: r for r in data["rows"]}
-    base = rows["timm:tresnet_m"]
+    base = rows["timm:tresnet_m::cl"]  # the default baseline: the peer in channels_last
     ours = rows["ours:tresnet_m:iabn_torch"]
     for key in ("infer_img_s", "train_img_s", "saved_MB_per_img", "step_peak_MB"):
         assert ours[f"{key}_ratio"] == ours[key] / base[key]
@@ -64,3 +64,32 @@ def test_a_bad_model_spec_is_a_clear_error():
     proc = run_tool("tools/benchmark.py", "--models", "ours:tresnet_m:bn:turbo", "--size", "64", "--batch", "1",
                     "--repeats", "1", "--warmup", "0", check=False)
     assert proc.returncode != 0 and "unknown options ['turbo']" in proc.output
+
+
+def test_saved_bytes_by_part_hand_computed():
+    from tresnet_tasks.engine.benchmark import saved_bytes_by_part
+    # "backbone": Linear(4->8) saves its input x (N x 4), ReLU saves its output (N x 8);
+    # "rest": Linear(8->2) would save its input, the ReLU output already counted (same storage: counted once),
+    # and the square (loss) saves the second Linear's output (N x 2)
+    backbone = nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+    head = nn.Linear(8, 2)
+    model = nn.ModuleDict(dict(backbone=backbone, head=head))
+    x = torch.rand(5, 4)
+    parts = saved_bytes_by_part(lambda: (head(backbone(x)) ** 2).sum(), model, {"backbone": backbone})
+    assert parts == {"backbone": 5 * (4 + 8) * 4, "rest": 5 * 2 * 4}
+
+
+@pytest.mark.slow
+def test_detection_benchmark_runs_on_tiny_configs(tmp_path):
+    out = tmp_path / "d.json"
+    demo = "configs/demo/fcos_tresnet_m_shapes.py"
+    run_tool("tools/benchmark.py", "--task", "detection", "--models", f"{demo}@iabn_torch", f"{demo}@bn",
+             "--baseline", f"{demo}@bn", "--det-size", "96", "128", "--batch", "1", "--warmup", "0", "--repeats", "1",
+             "--json", str(out))
+    rows = {r["model"]: r for r in json.loads(out.read_text())["rows"]}
+    lean, plain = rows[f"{demo}@iabn_torch"], rows[f"{demo}@bn"]
+    for r in (lean, plain):
+        assert r["infer_img_s"] > 0 and r["train_img_s"] > 0 and r["step_peak_MB"] > 0
+        assert 0 < r["backbone_saved_MB_per_img"] < r["saved_MB_per_img"]
+        assert {"backbone_ms_per_img", "neck_ms_per_img", "head_ms_per_img"} <= set(r)
+    assert lean["saved_MB_per_img_ratio"] == lean["saved_MB_per_img"] / plain["saved_MB_per_img"]

@@ -1,13 +1,14 @@
 """Speed and memory of TResNet implementations side by side, in one run.
 
     python tools/benchmark.py [--models ours:tresnet_m:iabn_torch ours:tresnet_m:bn ours:tresnet_m:bn:fold \
-        ours:tresnet_m:bn:onnx timm:tresnet_m timm:resnet50] [--baseline timm:tresnet_m] [--size 224] [--batch 16]
+        timm:tresnet_m::cl timm:tresnet_m timm:resnet50::cl] [--baseline timm:tresnet_m::cl] [--size 224] [--batch 16]
         [--device cpu] [--amp] [--warmup 2] [--repeats 5] [--no-train] [--max-batch] [--json out.json]
 
 Model specs: ``ours:<variant>:<norm>[:<options>]`` with norm bn | iabn | iabn_torch and options joined by '+':
 ``cl`` (channels_last; ours is channels_last already), ``fold`` (norms folded into convs), ``compile``
 (torch.compile), ``onnx`` (exported, run by ONNX Runtime), ``bf16`` (weights and inputs in bfloat16); fold, onnx
-and bf16 are inference only. ``timm:<name>`` is any timm model (e.g. tresnet_m, resnet50).
+and bf16 are inference only. ``timm:<name>[::<options>]`` is any timm model (e.g. tresnet_m, resnet50), e.g.
+``timm:tresnet_m::cl`` in channels_last, the default baseline.
 
 Each model lives in its own worker process (clean peak memory); repeats are interleaved across models (repeat r of
 every model before repeat r+1 of any), so drifts of a shared machine move all rows alike. Reports medians of
@@ -31,8 +32,12 @@ import torch.nn as nn  # noqa: E402
 
 from tresnet_tasks.engine import benchmark as bm  # noqa: E402
 
+# The peer at its best: timm in channels_last (oneDNN's and cuDNN's fast layout) is the baseline; timm in NCHW
+# (timm's default) stays as a labelled reference row. Compiled rows compare with compiled peers (--compile, or a
+# '+compile' option on each side).
 DEFAULT_MODELS = ["ours:tresnet_m:iabn_torch", "ours:tresnet_m:bn", "ours:tresnet_m:bn:fold",
-                  "ours:tresnet_m:bn:onnx", "timm:tresnet_m", "timm:resnet50"]
+                  "timm:tresnet_m::cl", "timm:tresnet_m", "timm:resnet50::cl"]
+DEFAULT_BASELINE = "timm:tresnet_m::cl"
 
 
 def build(spec: str, device: torch.device, compile_all: bool, channels_last_all: bool) -> Dict:
@@ -120,6 +125,131 @@ class Bench:
         return getattr(self, method)()
 
 
+DEFAULT_DET_MODELS = ["configs/fcos_tresnet_m_coco.py@iabn_torch", "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py"]
+DEFAULT_DET_BASELINE = "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py"
+
+
+def det_config(spec: str):
+    """``CONFIG[@norm]``: a config file, or ``mmdet::<path>`` for a config shipped in the mmdet package; ``@norm``
+    sets a TResNet backbone's norm mode. Pretrained init is dropped (random weights time the same)."""
+    import mmdet
+    from mmengine.config import Config
+    path, _, norm = spec.partition("@")
+    if path.startswith("mmdet::"):
+        path = osp.join(osp.dirname(mmdet.__file__), ".mim", "configs", path[len("mmdet::"):])
+    cfg = Config.fromfile(path)
+    backbone = cfg.model.backbone
+    backbone.init_cfg = None
+    if norm:
+        backbone.norm = norm
+    return cfg
+
+
+class DetBench:
+    """One MMDetection detector at ``--det-size`` (padded as its data preprocessor does), batch ``--batch``:
+    inference (backbone, neck and head + post-processing timed separately), a training step (loss, backward, SGD),
+    bytes saved for backward per image (backbone and the rest) and the step's peak memory."""
+
+    def __init__(self, spec: str, args, device: torch.device):
+        from mmdet.registry import MODELS
+        from mmdet.utils import register_all_modules
+        register_all_modules(init_default_scope=True)
+        import tresnet_tasks.detection  # noqa: F401 - registers the TResNet backbone
+        self.spec, self.args, self.device = spec, args, device
+        self.model = MODELS.build(det_config(spec).model).to(device)
+        if args.amp:  # the tools' --bf16 / CPU --amp path: network in bfloat16 autocast, the rest in float32
+            from tresnet_tasks.engine.precision import enable_bf16
+            enable_bf16(self.model)
+        self.train_ok = True
+        self.inputs, self.samples = self.batch(args.batch)
+        self.parts: Dict[str, List[float]] = {"backbone": [], "neck": [], "head": []}
+        self._train = None
+        self._rss_ok = False
+
+    def batch(self, n: int):
+        from mmdet.structures import DetDataSample
+        from mmengine.structures import InstanceData
+        h, w = self.args.det_size
+        gen = torch.Generator().manual_seed(0)
+        imgs, samples = [], []
+        for _ in range(n):
+            imgs.append(torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=gen))
+            xy = torch.rand(5, 2, generator=gen) * torch.tensor([w * 0.6, h * 0.6])
+            wh = 32 + torch.rand(5, 2, generator=gen) * torch.tensor([w * 0.3, h * 0.3])
+            sample = DetDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w), scale_factor=(1.0, 1.0)))
+            sample.gt_instances = InstanceData(bboxes=torch.cat([xy, xy + wh], 1),
+                                               labels=torch.randint(0, self.model.bbox_head.num_classes, (5,),
+                                                                    generator=gen))
+            samples.append(sample)
+        data = self.model.data_preprocessor({"inputs": imgs, "data_samples": samples}, True)
+        return data["inputs"].to(self.device), data["data_samples"]
+
+    def infer(self) -> float:
+        m = self.model.eval()
+        times = []
+        with torch.no_grad():
+            feats = [None]
+
+            def backbone():
+                feats[0] = m.backbone(self.inputs)
+
+            def neck():
+                feats[0] = m.neck(feats[0])
+
+            def head():
+                m.bbox_head.predict(feats[0], self.samples, rescale=False)
+
+            for name, fn in (("backbone", backbone), ("neck", neck), ("head", head)):
+                t = bm.time_once(fn, self.device)
+                self.parts[name].append(t)
+                times.append(t)
+        return sum(times)
+
+    def _loss(self):
+        loss, _ = self.model.parse_losses(self.model.loss(self.inputs, self.samples))
+        return loss
+
+    def train(self) -> float:
+        if self._train is None:
+            self.model.train()
+            opt = torch.optim.SGD([p for p in self.model.parameters() if p.requires_grad], lr=1e-4, momentum=0.9)
+
+            def step():
+                opt.zero_grad(set_to_none=True)
+                self._loss().backward()
+                opt.step()
+            self._train = step
+            if self.device.type == "cuda":
+                torch.cuda.reset_peak_memory_stats(self.device)
+            self._rss_ok = self.device.type == "cpu" and bm.reset_peak_rss()
+        return bm.time_once(self._train, self.device)
+
+    def memory(self) -> Dict[str, Optional[float]]:
+        if self._train is None:
+            self.train()
+        mib, n = 2 ** 20, self.args.batch
+        saved = bm.saved_bytes_by_part(self._loss, self.model, {"backbone": self.model.backbone})
+        row: Dict[str, Optional[float]] = {"backbone_saved_MB_per_img": saved["backbone"] / n / mib,
+                                           "saved_MB_per_img": sum(saved.values()) / n / mib,
+                                           "step_peak_MB": bm.step_peak_bytes(self._train, self.device) / mib}
+        if self.device.type == "cuda":
+            row["peak_alloc_MB"] = torch.cuda.max_memory_allocated(self.device) / mib
+        elif self._rss_ok:
+            row["peak_rss_MB"] = bm.peak_rss_bytes() / mib
+        return row
+
+    def stage_times(self) -> Dict[str, float]:
+        n = self.args.batch
+        return {f"{k}_ms_per_img": 1000 * statistics.median(v[self.args.warmup:] or v) / n
+                for k, v in self.parts.items() if v}
+
+    def flops(self) -> None:
+        return None
+
+    def call(self, method: str):
+        return getattr(self, method)()
+
+
 class WorkerBench:
     """A :class:`Bench` in its own interpreter (clean peak memory, no allocator state shared between models),
     driven over a pipe: one JSON line per call."""
@@ -161,7 +291,7 @@ def serve(spec: str, args, device: torch.device) -> None:
     import os
     out = os.fdopen(os.dup(1), "w")  # the protocol pipe; anything else written to fd 1 (by Python or C++) goes
     os.dup2(2, 1)                    # to the worker's log instead
-    bench = Bench(spec, args, device)
+    bench = (DetBench if args.task == "detection" else Bench)(spec, args, device)
     out.write(json.dumps({"result": "ready"}) + "\n")
     out.flush()
     for line in sys.stdin:
@@ -172,7 +302,8 @@ def serve(spec: str, args, device: torch.device) -> None:
 def measure_all(specs: List[str], args, device: torch.device, argv: Optional[List[str]]) -> List[Dict]:
     """Medians of interleaved repeats: repeat r of every model runs before repeat r+1 of any, so that a machine
     that slows down or speeds up during the run moves every row alike and the ratios stay fair."""
-    benches = [Bench(s, args, device) if args.same_process else WorkerBench(s, _worker_argv(argv)) for s in specs]
+    local = DetBench if args.task == "detection" else Bench
+    benches = [local(s, args, device) if args.same_process else WorkerBench(s, _worker_argv(argv)) for s in specs]
     rows = [{"model": s} for s in specs]
     try:
         for phase, key in (("infer", "infer_img_s"), ("train", "train_img_s")):
@@ -192,6 +323,9 @@ def measure_all(specs: List[str], args, device: torch.device, argv: Optional[Lis
                 row["gflop_per_img"] = b.call("flops")
                 if row.get("infer_img_s") and row["gflop_per_img"]:
                     row["infer_gflop_s"] = row["infer_img_s"] * row["gflop_per_img"]
+        if args.task == "detection" and not args.no_infer:
+            for row, b in zip(rows, benches):
+                row.update(b.call("stage_times"))
         if not args.no_train:
             for row, b in zip(rows, benches):
                 row.update(b.call("memory"))
@@ -208,13 +342,16 @@ def add_ratios(rows: List[Dict], baseline: str) -> None:
         return
     for r in rows:
         for key in ("infer_img_s", "infer_gflop_s", "train_img_s", "saved_MB_per_img", "step_peak_MB", "peak_rss_MB",
-                    "peak_alloc_MB", "max_batch"):
+                    "peak_alloc_MB", "max_batch", "backbone_ms_per_img", "neck_ms_per_img", "head_ms_per_img",
+                    "backbone_saved_MB_per_img"):
             if r.get(key) is not None and base.get(key):
                 r[f"{key}_ratio"] = r[key] / base[key]
 
 
 def render(rows: List[Dict], baseline: str) -> str:
-    cols = [("infer_img_s", "infer img/s"), ("infer_gflop_s", "infer GFLOP/s"), ("train_img_s", "train img/s"), ("saved_MB_per_img", "saved MB/img"),
+    cols = [("infer_img_s", "infer img/s"), ("infer_gflop_s", "infer GFLOP/s"), ("backbone_ms_per_img", "backbone ms"),
+            ("neck_ms_per_img", "neck ms"), ("head_ms_per_img", "head+post ms"), ("train_img_s", "train img/s"),
+            ("backbone_saved_MB_per_img", "backbone saved MB/img"), ("saved_MB_per_img", "saved MB/img"),
             ("step_peak_MB", "step peak MB"), ("peak_rss_MB", "peak RSS MB"),
             ("peak_alloc_MB", "peak alloc MB"), ("max_batch", "max batch")]
     cols = [c for c in cols if any(r.get(c[0]) is not None for r in rows)]
@@ -224,17 +361,25 @@ def render(rows: List[Dict], baseline: str) -> str:
         cells = []
         for key, _ in cols:
             v, ratio = r.get(key), r.get(f"{key}_ratio")
-            cells += ["-" if v is None else f"{v:.1f}", "-" if ratio is None else f"{ratio:.2f}"]
+            value = "-" if v is None else (f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}")  # detection: < 1 img/s
+            cells += [value, "-" if ratio is None else f"{ratio:.2f}"]
         lines.append(f"| {r['model']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--models", nargs="+", default=DEFAULT_MODELS)
-    p.add_argument("--baseline", default="timm:tresnet_m")
+    p.add_argument("--task", choices=["classification", "detection"], default="classification",
+                   help="detection: MMDetection configs side by side (CONFIG[@norm] or mmdet::<config in mmdet>)")
+    p.add_argument("--models", nargs="+", default=None,
+                   help=f"default: {' '.join(DEFAULT_MODELS)}; detection: {' '.join(DEFAULT_DET_MODELS)}")
+    p.add_argument("--baseline", default=None,
+                   help="the row ratios are taken against (default: timm's tresnet_m in channels_last; detection: "
+                        "mmdet's FCOS-R50)")
     p.add_argument("--size", type=int, default=224)
-    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--det-size", type=int, nargs=2, default=[800, 1333], metavar=("H", "W"),
+                   help="detection input size before padding to 32 (default 800 1333, the configs' test scale)")
+    p.add_argument("--batch", type=int, default=None, help="default 16; detection 2")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--amp", action="store_true", help="autocast (fp16 on CUDA, bf16 on CPU)")
     p.add_argument("--channels-last", action="store_true", help="channels_last for every model")
@@ -253,7 +398,12 @@ def parse_args(argv=None):
                    help="measure every model in this process (default: one subprocess per model, so that peak "
                         "memory and allocator/cache state of one model do not leak into the next)")
     p.add_argument("--worker", help=argparse.SUPPRESS)  # internal: serve one spec's measurements over a pipe
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    det = args.task == "detection"
+    args.models = args.models or (DEFAULT_DET_MODELS if det else DEFAULT_MODELS)
+    args.baseline = args.baseline or (DEFAULT_DET_BASELINE if det else DEFAULT_BASELINE)
+    args.batch = args.batch or (2 if det else 16)
+    return args
 
 
 def _worker_argv(argv: Optional[List[str]]) -> List[str]:
@@ -287,7 +437,8 @@ def main(argv=None) -> List[Dict]:
     add_ratios(rows, args.baseline)
     machine = (torch.cuda.get_device_name(device) if device.type == "cuda"
                else f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads")
-    print(f"\n{args.size}px, batch {args.batch}, {'AMP' if args.amp else 'fp32'}, {machine}, torch {torch.__version__}, "
+    size = "x".join(map(str, args.det_size)) if args.task == "detection" else f"{args.size}px"
+    print(f"\n{size}, batch {args.batch}, {'AMP' if args.amp else 'fp32'}, {machine}, torch {torch.__version__}, "
           f"median of {args.repeats} after {args.warmup} warm-up\n")
     print(f"ratio = value / value of the baseline row ({args.baseline})")
     print(render(rows, args.baseline))

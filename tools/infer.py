@@ -27,6 +27,7 @@ def parse_args(argv=None):
     p.add_argument("--score-thr", type=float, default=0.3, help="draw boxes scoring at least this")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     p.add_argument("--batch-size", type=int, default=1)
+    p.add_argument("--bf16", action="store_true", help="network in bfloat16 autocast (boxes and NMS in float32)")
     add_trust_arg(p)
     return p.parse_args(argv)
 
@@ -61,6 +62,10 @@ def main(argv=None):
         cfg = load_config(args.config)
         device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
         inferencer = DetInferencer(model=cfg, weights=args.checkpoint, device=device, show_progress=False)
+        if args.bf16:
+            from tresnet_tasks.engine.precision import announce_bf16, enable_bf16
+            enable_bf16(inferencer.model)
+            announce_bf16("infer")
         inferencer(images, out_dir=args.out_dir, pred_score_thr=args.score_thr, batch_size=args.batch_size,
                    no_save_pred=False)
         print(f"infer: {len(images)} image(s) -> drawn boxes in {osp.join(args.out_dir, 'vis')}, "

@@ -26,6 +26,7 @@ def parse_args(argv=None):
     p.add_argument("--out", help="write the predictions as JSON here")
     p.add_argument("--device", default=None)
     p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--bf16", action="store_true", help="network in bfloat16 autocast (scores in float32)")
     add_trust_arg(p)
     return p.parse_args(argv)
 
@@ -67,6 +68,10 @@ def main(argv=None):
         ckpt = load_checkpoint(model, args.checkpoint, map_location="cpu", strict=True)
         device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
         model.to(device).eval()
+        if args.bf16:
+            from tresnet_tasks.engine.precision import announce_bf16, enable_bf16
+            enable_bf16(model)
+            announce_bf16("infer_multilabel")
         classes = class_names(ckpt, model.num_classes)
         pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
         results = []

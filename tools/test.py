@@ -25,6 +25,9 @@ def parse_args(argv=None):
     parser.add_argument("--show", action="store_true", help="show prediction results in a window")
     parser.add_argument("--show-dir", help="directory (inside the work dir's timestamp folder) to save drawn images")
     parser.add_argument("--wait-time", type=float, default=2, help="the interval of show (s)")
+    parser.add_argument("--bf16", action="store_true",
+                        help="run the network in bfloat16 autocast (CPUs with AVX-512 BF16/AMX: about 2x); "
+                             "post-processing and metrics stay in float32")
     args = parser.parse_args(argv)
     if "LOCAL_RANK" not in os.environ:
         os.environ["LOCAL_RANK"] = str(args.local_rank)
@@ -70,6 +73,10 @@ def main(argv=None):
         init_cpu_distributed(args.launcher, cfg)
         from mmengine.runner import Runner
         runner = Runner.from_cfg(cfg)
+        if args.bf16:
+            from tresnet_tasks.engine.precision import announce_bf16, enable_bf16
+            enable_bf16(runner.model)
+            announce_bf16("test")
         metrics = runner.test()
         print(f"test: metrics {metrics}")
         print(f"test: results in {osp.abspath(cfg.work_dir)}")

@@ -19,7 +19,9 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Train a tresnet-tasks model")
     parser.add_argument("config", help="train config file path")
     add_common_args(parser)
-    parser.add_argument("--amp", action="store_true", default=False, help="enable automatic-mixed-precision training")
+    parser.add_argument("--amp", action="store_true", default=False,
+                        help="automatic mixed precision: float16 with a loss scaler on GPU; bfloat16 autocast of the "
+                             "network on a CPU-only machine (losses in float32, no scaler)")
     parser.add_argument("--auto-scale-lr", action="store_true",
                         help="scale the learning rate linearly by (GPUs x batch per GPU) / auto_scale_lr.base_batch_size")
     parser.add_argument("--resume", nargs="?", type=str, const="auto",
@@ -31,10 +33,13 @@ def parse_args(argv=None):
 
 
 def build_cfg(args):
+    import torch
     from tresnet_tasks.engine.cli import apply_common_args, apply_trust, load_config
     from tresnet_tasks.errors import CheckpointNotFoundError, ConfigError
     cfg = apply_common_args(load_config(args.config, args.cfg_options), args)
-    if args.amp:
+    if args.amp and not torch.cuda.is_available():
+        pass  # CPU: bfloat16 autocast of the network, applied to the built model in main()
+    elif args.amp:
         wrapper = cfg.optim_wrapper.get("type", "OptimWrapper")
         amp_of = {"OptimWrapper": "AmpOptimWrapper", "GuardedOptimWrapper": "GuardedAmpOptimWrapper",
                   "AmpOnGpuOptimWrapper": "GuardedAmpOptimWrapper"}
@@ -85,6 +90,7 @@ def pick_resume_checkpoint(cfg) -> None:
 
 
 def main(argv=None):
+    import torch
     args = parse_args(argv)
     from tresnet_tasks.engine.checkpoint import install_atomic_checkpoint_writes, install_safe_checkpoint_io
     from tresnet_tasks.engine.cli import clear_errors
@@ -97,6 +103,10 @@ def main(argv=None):
         from mmengine.registry import RUNNERS
         from mmengine.runner import Runner
         runner = Runner.from_cfg(cfg) if "runner_type" not in cfg else RUNNERS.build(cfg)
+        if args.amp and not torch.cuda.is_available():
+            from tresnet_tasks.engine.precision import announce_bf16, enable_bf16
+            enable_bf16(runner.model)
+            announce_bf16("train")
         runner.train()
         print(f"train: done. work dir: {osp.abspath(cfg.work_dir)} (checkpoints, log, last_checkpoint)")
         finish_distributed()

@@ -38,7 +38,7 @@ class _FixedBlur(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, filt):
         ctx.save_for_backward(filt)
-        ctx.in_shape = x.shape
+        ctx.in_shape, ctx.in_dtype = x.shape, x.dtype
         return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), filt, stride=2, groups=x.shape[1])
 
     @staticmethod
@@ -46,6 +46,9 @@ class _FixedBlur(torch.autograd.Function):
         (filt,) = ctx.saved_tensors
         n, c, h, w = ctx.in_shape
         out_pad = ((h + 2 - 3) % 2, (w + 2 - 3) % 2)
+        # under autocast (AMP, bfloat16) the forward ran in a lower precision than the filter's; backward runs
+        # outside autocast, so the filter follows the gradient's dtype here, and the result the input's
+        filt = filt.to(grad.dtype)
         gp = F.conv_transpose2d(grad, filt, stride=2, groups=c, output_padding=out_pad)  # (N, C, H+2, W+2)
         # reflect padding's backward, by slicing (keeps the memory format, unlike aten's reflection_pad2d_backward):
         # padded row 0 is input row 1, padded row H+1 is input row H-2; the same for columns
@@ -55,7 +58,7 @@ class _FixedBlur(torch.autograd.Function):
         g = rows[:, :, :, 1:w + 1].clone()
         g[:, :, :, 1] += rows[:, :, :, 0]
         g[:, :, :, w - 2] += rows[:, :, :, w + 1]
-        return g, None
+        return g.to(ctx.in_dtype), None
 
 
 class BlurPool2d(nn.Module):

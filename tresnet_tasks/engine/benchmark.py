@@ -9,7 +9,7 @@ from the profiler's record of every CPU allocation and free on CPU.
 from __future__ import annotations
 
 import time
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -72,6 +72,48 @@ def saved_bytes_for_backward(model: nn.Module, x: torch.Tensor, amp: bool = Fals
             out = model(x)
     del out
     return sum(seen.values())
+
+
+def saved_bytes_by_part(run_forward: Callable[[], object], model: nn.Module,
+                        parts: Dict[str, nn.Module]) -> Dict[str, int]:
+    """Bytes autograd keeps for backward while ``run_forward()`` runs (distinct storages, ``model``'s parameters
+    excluded), attributed to the named submodule whose forward was running when the tensor was saved, else
+    ``'rest'`` (e.g. the loss). A storage saved in several places counts once, for the first."""
+    param_ptrs = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    active: List[str] = []
+    handles = []
+    def enter(name):
+        def hook(module, args):
+            active.append(name)  # returns None: the module's inputs stay as they are
+        return hook
+
+    def leave(module, args, out):
+        active.pop()  # returns None: the module's output stays as it is
+
+    for name, module in parts.items():
+        handles.append(module.register_forward_pre_hook(enter(name)))
+        handles.append(module.register_forward_hook(leave))
+    seen: Dict[int, Tuple[str, int]] = {}
+
+    def pack(t: torch.Tensor):
+        storage = t.untyped_storage()
+        ptr = storage.data_ptr()
+        if ptr not in param_ptrs and ptr != 0:
+            part, size = seen.get(ptr, (active[-1] if active else "rest", 0))
+            seen[ptr] = (part, max(size, storage.nbytes()))
+        return t.detach()
+
+    try:
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            out = run_forward()
+        del out
+    finally:
+        for h in handles:
+            h.remove()
+    totals = {name: 0 for name in [*parts, "rest"]}
+    for part, size in seen.values():
+        totals[part] += size
+    return totals
 
 
 def step_peak_bytes(step: Callable[[], None], device: torch.device) -> Optional[int]:

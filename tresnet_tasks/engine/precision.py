@@ -1,0 +1,90 @@
+"""bfloat16 for inference and training, on CPU as on GPU: the network in bf16 autocast, the rest in float32.
+
+CPUs with AVX-512 BF16 or AMX run convolutions about twice as fast in bfloat16 (2.09x for TResNet-M in
+``tools/benchmark.py``). ``torch.autocast`` does the casting; this module decides where: around the network's own
+forward only (detector: ``extract_feat`` = backbone + neck, and the head's convolutions; classifier: backbone
+features and head), with the outputs cast back to float32. Post-processing (mmcv's NMS has no bfloat16 CPU kernel),
+losses and metrics (numpy) then run in float32 as before.
+
+Why not mmengine's ``AmpOptimWrapper(dtype='bfloat16')``: in mmengine 0.10.7 it asserts a GPU, and it autocasts
+the whole loss computation; here the losses stay in float32 and no loss scaler is needed (bfloat16 has float32's
+exponent range).
+"""
+from __future__ import annotations
+
+import types
+from typing import Any, Callable, List, Tuple
+
+import torch
+import torch.nn as nn
+
+from ..errors import ConfigError
+
+
+def to_float32(obj: Any) -> Any:
+    """bfloat16/float16 tensors in (nested) tuples, lists and dicts -> float32; everything else as is."""
+    if isinstance(obj, torch.Tensor):
+        return obj.float() if obj.dtype in (torch.bfloat16, torch.float16) else obj
+    if isinstance(obj, (list, tuple)):
+        converted = [to_float32(o) for o in obj]
+        return type(obj)(converted) if not hasattr(obj, "_fields") else type(obj)(*converted)
+    if isinstance(obj, dict):
+        return type(obj)((k, to_float32(v)) for k, v in obj.items())
+    return obj
+
+
+def _device_type(module: nn.Module) -> str:
+    for p in module.parameters():
+        return p.device.type
+    return "cpu"
+
+
+def _bf16_method(func: Callable) -> Callable:
+    def run(self, *args, **kwargs):
+        with torch.autocast(device_type=_device_type(self), dtype=torch.bfloat16):
+            out = func(self, *args, **kwargs)
+        return to_float32(out)
+    run.__wrapped__ = func
+    return run
+
+
+def _targets(model: nn.Module) -> List[Tuple[nn.Module, str]]:
+    if hasattr(model, "extract_feat") and hasattr(model, "bbox_head"):  # MMDetection single-stage detector
+        return [(model, "extract_feat"), (model.bbox_head, "forward")]
+    if hasattr(model, "backbone") and hasattr(model.backbone, "forward_features") and hasattr(model, "head"):
+        return [(model.backbone, "forward_features"), (model.head, "forward")]  # TResNetClassifier
+    raise ConfigError(f"bfloat16: do not know which parts of {type(model).__name__} are the network "
+                      "(expected an MMDetection detector with extract_feat/bbox_head, or TResNetClassifier)")
+
+
+def enable_bf16(model: nn.Module) -> nn.Module:
+    """Run ``model``'s network parts under bfloat16 autocast with float32 outputs (in place; returns the model).
+
+    Works on a DDP-wrapped model (its ``.module``). The wrapped methods are bound with ``types.MethodType``, so a
+    deep copy (mmengine's EMA model) gets its own. Calling it twice changes nothing.
+    """
+    inner = getattr(model, "module", model)
+    for obj, name in _targets(inner):
+        current = getattr(obj, name)
+        if getattr(current, "__func__", None) is not None and hasattr(current.__func__, "__wrapped__"):
+            continue
+        setattr(obj, name, types.MethodType(_bf16_method(getattr(type(obj), name)), obj))
+    return model
+
+
+def announce_bf16(tool: str) -> None:
+    """One line saying what --bf16 / CPU --amp does here, and whether this CPU computes bfloat16 natively."""
+    import sys
+    native = torch.cuda.is_available() or bf16_is_fast_here()
+    print(f"{tool}: bfloat16 autocast for the network; losses, post-processing and metrics in float32"
+          + ("" if native else " (this CPU has no native bfloat16: expect it slower than float32)"), file=sys.stderr)
+
+
+def bf16_is_fast_here() -> bool:
+    """Whether this CPU has native bfloat16 arithmetic (AVX-512 BF16 or AMX); without it bf16 is emulated, slower."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
