@@ -38,22 +38,13 @@ def sha256_of(path: str) -> str:
     return h.hexdigest()
 
 
-def cached_path(repo_id: str):
-    import huggingface_hub
-    from tresnet_tasks.fileio.hub import HUB_FILES, hub_cache_dir
-    for filename in HUB_FILES:
-        found = huggingface_hub.try_to_load_from_cache(repo_id, filename, cache_dir=hub_cache_dir())
-        if isinstance(found, str):
-            return found
-    return None
-
-
 def list_known() -> None:
     from tresnet_tasks.fileio import hub_cache_dir, known_weights
+    from tresnet_tasks.fileio.hub import cached_file
     rows = [("name", "input", "classes", "trained on", "cached here")]
     for tag, info in sorted(known_weights().items()):
         rows.append((tag, "x".join(map(str, info.input_size[1:])), str(info.num_classes), info.trained_on,
-                     "yes" if cached_path(info.hf_hub_id) else "no"))
+                     "yes" if cached_file(info.hf_hub_id) else "no"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())

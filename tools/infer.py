@@ -50,22 +50,19 @@ def collect_images(inputs):
 def main(argv=None):
     args = parse_args(argv)
     from tresnet_tasks.engine.checkpoint import install_safe_checkpoint_io
-    from tresnet_tasks.engine.cli import apply_trust, clear_errors, load_config
-    from tresnet_tasks.fileio import resolve_weights
+    from tresnet_tasks.engine.cli import check_named_checkpoint, clear_errors, load_config
     install_safe_checkpoint_io()
     with clear_errors("infer"):
         images = collect_images(args.inputs)
-        resolve_weights(args.checkpoint)
-        apply_trust(args, [args.checkpoint])
+        check_named_checkpoint(args, args.checkpoint)
         import torch
         from mmdet.apis import DetInferencer
         cfg = load_config(args.config)
         device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
         inferencer = DetInferencer(model=cfg, weights=args.checkpoint, device=device, show_progress=False)
         if args.bf16:
-            from tresnet_tasks.engine.precision import announce_bf16, enable_bf16
-            enable_bf16(inferencer.model)
-            announce_bf16("infer")
+            from tresnet_tasks.engine.precision import enable_bf16
+            enable_bf16(inferencer.model, tool="infer")
         inferencer(images, out_dir=args.out_dir, pred_score_thr=args.score_thr, batch_size=args.batch_size,
                    no_save_pred=False)
         print(f"infer: {len(images)} image(s) -> drawn boxes in {osp.join(args.out_dir, 'vis')}, "

@@ -44,9 +44,8 @@ def class_names(ckpt, num_classes):
 def main(argv=None):
     args = parse_args(argv)
     from tresnet_tasks.engine.checkpoint import install_safe_checkpoint_io
-    from tresnet_tasks.engine.cli import apply_trust, clear_errors, load_config
+    from tresnet_tasks.engine.cli import check_named_checkpoint, clear_errors, load_config
     from tresnet_tasks.errors import DatasetError
-    from tresnet_tasks.fileio import resolve_weights
     install_safe_checkpoint_io()
     with clear_errors("infer_multilabel"):
         import torch
@@ -63,15 +62,13 @@ def main(argv=None):
         model_cfg = cfg.model.copy()
         model_cfg["pretrained"] = None
         model = MODELS.build(model_cfg)
-        resolve_weights(args.checkpoint)
-        apply_trust(args, [args.checkpoint])
+        check_named_checkpoint(args, args.checkpoint)
         ckpt = load_checkpoint(model, args.checkpoint, map_location="cpu", strict=True)
         device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
         model.to(device).eval()
         if args.bf16:
-            from tresnet_tasks.engine.precision import announce_bf16, enable_bf16
-            enable_bf16(model)
-            announce_bf16("infer_multilabel")
+            from tresnet_tasks.engine.precision import enable_bf16
+            enable_bf16(model, tool="infer_multilabel")
         classes = class_names(ckpt, model.num_classes)
         pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
         results = []

@@ -35,13 +35,11 @@ def parse_args(argv=None):
 
 
 def build_cfg(args):
-    from tresnet_tasks.engine.cli import apply_common_args, apply_trust, load_config
+    from tresnet_tasks.engine.cli import apply_common_args, check_named_checkpoint, load_config
     from tresnet_tasks.errors import ConfigError
-    from tresnet_tasks.fileio import resolve_weights
     cfg = apply_common_args(load_config(args.config, args.cfg_options), args)
-    resolve_weights(args.checkpoint)  # a missing file or unknown name fails here, in one line
+    check_named_checkpoint(args, args.checkpoint)
     cfg.load_from = args.checkpoint
-    apply_trust(args, [args.checkpoint])
     if args.show or args.show_dir:
         hooks = cfg.default_hooks
         if "visualization" not in hooks:
@@ -74,9 +72,8 @@ def main(argv=None):
         from mmengine.runner import Runner
         runner = Runner.from_cfg(cfg)
         if args.bf16:
-            from tresnet_tasks.engine.precision import announce_bf16, enable_bf16
-            enable_bf16(runner.model)
-            announce_bf16("test")
+            from tresnet_tasks.engine.precision import enable_bf16
+            enable_bf16(runner.model, tool="test")
         metrics = runner.test()
         print(f"test: metrics {metrics}")
         print(f"test: results in {osp.abspath(cfg.work_dir)}")

@@ -104,9 +104,8 @@ def main(argv=None):
         from mmengine.runner import Runner
         runner = Runner.from_cfg(cfg) if "runner_type" not in cfg else RUNNERS.build(cfg)
         if args.amp and not torch.cuda.is_available():
-            from tresnet_tasks.engine.precision import announce_bf16, enable_bf16
-            enable_bf16(runner.model)
-            announce_bf16("train")
+            from tresnet_tasks.engine.precision import enable_bf16
+            enable_bf16(runner.model, tool="train")
         runner.train()
         print(f"train: done. work dir: {osp.abspath(cfg.work_dir)} (checkpoints, log, last_checkpoint)")
         finish_distributed()

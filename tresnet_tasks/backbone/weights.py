@@ -190,6 +190,14 @@ def to_canonical(obj: Union[Mapping, str, os.PathLike]) -> Tuple[StateDict, str]
     return sd, fmt
 
 
+def fill_num_batches_tracked(sd: StateDict, target: Mapping[str, torch.Tensor]) -> None:
+    """Official pre-1.1 In-Place ABN checkpoints have no ``num_batches_tracked``: add zeros where the model has one
+    and the checkpoint has that norm's statistics (in place)."""
+    for k in target:
+        if k.endswith("num_batches_tracked") and k not in sd and k.replace("num_batches_tracked", "running_mean") in sd:
+            sd[k] = torch.zeros((), dtype=torch.long)
+
+
 def check_name_fits(spec: str, model_arch: str) -> None:
     """A published name for another variant fails before anything is downloaded, naming both."""
     named = arch_of_name(spec)
@@ -238,9 +246,7 @@ def load_tresnet_weights(model: nn.Module, checkpoint, strict: bool = True,
             sd = OrderedDict((k, v) for k, v in sd.items() if not k.startswith("head."))
 
     target = model.state_dict()
-    for k in list(target):  # official pre-1.1 checkpoints have no num_batches_tracked
-        if k.endswith("num_batches_tracked") and k not in sd and k.replace("num_batches_tracked", "running_mean") in sd:
-            sd[k] = torch.zeros((), dtype=torch.long)
+    fill_num_batches_tracked(sd, target)
     for k, v in sd.items():
         if k in target and target[k].shape != v.shape:
             raise CheckpointMismatchError(f"shape mismatch at {k}: checkpoint {tuple(v.shape)} vs model "

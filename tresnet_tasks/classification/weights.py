@@ -24,8 +24,8 @@ from typing import Dict, Mapping, Optional, Union
 import torch
 import torch.nn as nn
 
-from ..backbone.weights import (LoadReport, check_name_fits, extract_state_dict, load_tresnet_weights, read_checkpoint,
-                                to_canonical)
+from ..backbone.weights import (LoadReport, check_name_fits, extract_state_dict, fill_num_batches_tracked,
+                                load_tresnet_weights, read_checkpoint, to_canonical)
 from ..errors import CheckpointMismatchError
 
 StateDict = Dict[str, torch.Tensor]
@@ -173,9 +173,7 @@ def published_layout_pre_hook(module: nn.Module, state_dict: dict, prefix: str, 
     ckpt = split_classifier_state(own, "checkpoint")
     if ckpt.head_type is not None:
         check_head_fits(ckpt, head_type_of(module.head), module.num_classes, "the checkpoint")
-    tracked = {k for k in module.backbone.state_dict() if k.endswith("num_batches_tracked")}
-    for k in tracked - set(ckpt.backbone):  # official files predate num_batches_tracked
-        ckpt.backbone[k] = torch.zeros((), dtype=torch.long)
+    fill_num_batches_tracked(ckpt.backbone, module.backbone.state_dict())
     for k, v in ckpt.backbone.items():
         state_dict[prefix + "backbone." + k] = v
     for k, v in ckpt.head.items():

@@ -9,7 +9,7 @@ from typing import Any, Dict, Optional
 from mmengine.config import Config, DictAction  # noqa: F401 - DictAction re-exported for the tools
 
 from ..errors import ConfigError, TResNetTasksError, one_line
-from ..fileio import trust_files
+from ..fileio import resolve_weights, trust_files
 
 
 def add_common_args(parser) -> None:
@@ -27,6 +27,13 @@ def add_trust_arg(parser) -> None:
     parser.add_argument("--trust-checkpoint", nargs="*", metavar="FILE", default=None,
                         help="allow a full unpickle (which can run code) for the checkpoint this command names, or "
                              "for the FILEs given; only for files whose origin you trust. Default: weights only")
+
+
+def check_named_checkpoint(args, checkpoint: str) -> None:
+    """The checkpoint a tool's command line names: a missing file or unknown name fails now, in one line (before
+    any model or data is built), and ``--trust-checkpoint`` applies to it."""
+    resolve_weights(checkpoint)
+    apply_trust(args, [checkpoint])
 
 
 def apply_trust(args, named: "list[str | None]") -> None:

@@ -13,7 +13,7 @@ exponent range).
 from __future__ import annotations
 
 import types
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -57,11 +57,12 @@ def _targets(model: nn.Module) -> List[Tuple[nn.Module, str]]:
                       "(expected an MMDetection detector with extract_feat/bbox_head, or TResNetClassifier)")
 
 
-def enable_bf16(model: nn.Module) -> nn.Module:
+def enable_bf16(model: nn.Module, tool: Optional[str] = None) -> nn.Module:
     """Run ``model``'s network parts under bfloat16 autocast with float32 outputs (in place; returns the model).
 
     Works on a DDP-wrapped model (its ``.module``). The wrapped methods are bound with ``types.MethodType``, so a
-    deep copy (mmengine's EMA model) gets its own. Calling it twice changes nothing.
+    deep copy (mmengine's EMA model) gets its own. Calling it twice changes nothing. ``tool``: print one line
+    saying so, as that tool.
     """
     inner = getattr(model, "module", model)
     for obj, name in _targets(inner):
@@ -69,6 +70,8 @@ def enable_bf16(model: nn.Module) -> nn.Module:
         if getattr(current, "__func__", None) is not None and hasattr(current.__func__, "__wrapped__"):
             continue
         setattr(obj, name, types.MethodType(_bf16_method(getattr(type(obj), name)), obj))
+    if tool:
+        announce_bf16(tool)
     return model
 
 

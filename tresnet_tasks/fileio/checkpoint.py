@@ -110,11 +110,7 @@ def _read_safetensors(path: str) -> Any:
     try:
         return load_file(path, device="cpu")
     except (SafetensorError, OSError, ValueError) as exc:
-        return _raise(_damaged(path, f"not a readable safetensors file ({str(exc).splitlines()[0][:160]})"))
-
-
-def _raise(exc: Exception):
-    raise exc
+        raise _damaged(path, f"not a readable safetensors file ({str(exc).splitlines()[0][:160]})") from None
 
 
 def read_checkpoint_file(path: PathLike, map_location: Any = "cpu", trust: Optional[bool] = None,

@@ -122,6 +122,16 @@ def _fetch_command(name: str) -> str:
     return f"python tools/fetch_weights.py {name}"
 
 
+def cached_file(repo_id: str, revision: Optional[str] = None) -> Optional[str]:
+    """The repo's weight file in the local cache (no network), or None."""
+    import huggingface_hub
+    for filename in HUB_FILES:
+        found = huggingface_hub.try_to_load_from_cache(repo_id, filename, cache_dir=hub_cache_dir(), revision=revision)
+        if isinstance(found, str):
+            return found
+    return None
+
+
 def download_from_hub(repo_id: str, revision: Optional[str] = None, name: Optional[str] = None) -> str:
     """The local path of a repo's weight file: from the cache when offline or unreachable, else downloaded."""
     import huggingface_hub
@@ -130,10 +140,9 @@ def download_from_hub(repo_id: str, revision: Optional[str] = None, name: Option
     errors = _hub_errors()
     offline = _offline()
     if offline:
-        for filename in HUB_FILES:
-            found = huggingface_hub.try_to_load_from_cache(repo_id, filename, cache_dir=cache, revision=revision)
-            if isinstance(found, str):
-                return found
+        found = cached_file(repo_id, revision)
+        if found:
+            return found
         raise WeightsNotAvailableError(
             f"{name}: not in the Hugging Face cache ({cache}) and HF_HUB_OFFLINE is set; fetch it where there is "
             f"network with `{_fetch_command(name)}` (same HF_HOME), or pass a local checkpoint file")
