@@ -83,11 +83,11 @@ def test_saved_bytes_by_part_hand_computed():
 def test_detection_benchmark_runs_on_tiny_configs(tmp_path):
     out = tmp_path / "d.json"
     demo = "configs/demo/fcos_tresnet_m_shapes.py"
-    run_tool("tools/benchmark.py", "--task", "detection", "--models", f"{demo}@iabn_torch", f"{demo}@bn",
-             "--baseline", f"{demo}@bn", "--det-size", "96", "128", "--batch", "1", "--warmup", "0", "--repeats", "1",
+    run_tool("tools/benchmark.py", "--task", "detection", "--models", f"{demo}@iabn_torch", f"{demo}@bn::cl",
+             "--baseline", f"{demo}@bn::cl", "--det-size", "96", "128", "--batch", "1", "--warmup", "0", "--repeats", "1",
              "--json", str(out))
     rows = {r["model"]: r for r in json.loads(out.read_text())["rows"]}
-    lean, plain = rows[f"{demo}@iabn_torch"], rows[f"{demo}@bn"]
+    lean, plain = rows[f"{demo}@iabn_torch"], rows[f"{demo}@bn::cl"]
     for r in (lean, plain):
         assert r["infer_img_s"] > 0 and r["train_img_s"] > 0 and r["step_peak_MB"] > 0
         assert 0 < r["backbone_saved_MB_per_img"] < r["saved_MB_per_img"]

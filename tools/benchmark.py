@@ -125,16 +125,20 @@ class Bench:
         return getattr(self, method)()
 
 
-DEFAULT_DET_MODELS = ["configs/fcos_tresnet_m_coco.py@iabn_torch", "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py"]
-DEFAULT_DET_BASELINE = "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py"
+# The peer at its best here too: mmdet's FCOS-R50 in channels_last (TResNet converts its inputs to channels_last
+# itself, so the FPN and head after it run NHWC as well).
+DEFAULT_DET_MODELS = ["configs/fcos_tresnet_m_coco.py@iabn_torch", "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py::cl",
+                      "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py"]
+DEFAULT_DET_BASELINE = "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py::cl"
 
 
 def det_config(spec: str):
-    """``CONFIG[@norm]``: a config file, or ``mmdet::<path>`` for a config shipped in the mmdet package; ``@norm``
-    sets a TResNet backbone's norm mode. Pretrained init is dropped (random weights time the same)."""
+    """``CONFIG[@norm][::cl]``: a config file, or ``mmdet::<path>`` for a config shipped in the mmdet package;
+    ``@norm`` sets a TResNet backbone's norm mode (``::cl``, channels_last, is applied by :class:`DetBench`).
+    Pretrained init is dropped (random weights time the same)."""
     import mmdet
     from mmengine.config import Config
-    path, _, norm = spec.partition("@")
+    path, _, norm = (spec[:-len("::cl")] if spec.endswith("::cl") else spec).partition("@")
     if path.startswith("mmdet::"):
         path = osp.join(osp.dirname(mmdet.__file__), ".mim", "configs", path[len("mmdet::"):])
     cfg = Config.fromfile(path)
@@ -157,6 +161,9 @@ class DetBench:
         import tresnet_tasks.detection  # noqa: F401 - registers the TResNet backbone
         self.spec, self.args, self.device = spec, args, device
         self.model = MODELS.build(det_config(spec).model).to(device)
+        self.channels_last = spec.endswith("::cl")
+        if self.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
         if args.amp:  # the tools' --bf16 / CPU --amp path: network in bfloat16 autocast, the rest in float32
             from tresnet_tasks.engine.precision import enable_bf16
             enable_bf16(self.model)
@@ -182,7 +189,8 @@ class DetBench:
                                                                     generator=gen))
             samples.append(sample)
         data = self.model.data_preprocessor({"inputs": imgs, "data_samples": samples}, True)
-        return data["inputs"].to(self.device), data["data_samples"]
+        fmt = torch.channels_last if self.channels_last else torch.contiguous_format
+        return data["inputs"].to(self.device).contiguous(memory_format=fmt), data["data_samples"]
 
     def infer(self) -> float:
         m = self.model.eval()
@@ -370,12 +378,12 @@ def render(rows: List[Dict], baseline: str) -> str:
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--task", choices=["classification", "detection"], default="classification",
-                   help="detection: MMDetection configs side by side (CONFIG[@norm] or mmdet::<config in mmdet>)")
+                   help="detection: MMDetection configs side by side (CONFIG[@norm][::cl] or mmdet::<config in mmdet>)")
     p.add_argument("--models", nargs="+", default=None,
                    help=f"default: {' '.join(DEFAULT_MODELS)}; detection: {' '.join(DEFAULT_DET_MODELS)}")
     p.add_argument("--baseline", default=None,
                    help="the row ratios are taken against (default: timm's tresnet_m in channels_last; detection: "
-                        "mmdet's FCOS-R50)")
+                        "mmdet's FCOS-R50 in channels_last)")
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--det-size", type=int, nargs=2, default=[800, 1333], metavar=("H", "W"),
                    help="detection input size before padding to 32 (default 800 1333, the configs' test scale)")
