@@ -10,6 +10,10 @@ if ROOT not in sys.path:
 
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
+from tresnet_tasks.registry import register_all_modules  # noqa: E402
+
+register_all_modules()  # every model, dataset, metric, loss and transform of the project, as configs get them
+
 
 @pytest.fixture
 def tiny_kwargs():

@@ -1,7 +1,12 @@
-"""Shared test helpers: running the real tools as a user would; a Hugging Face cache in its real layout."""
+"""Shared test helpers: running the real tools as a user would; a Hugging Face cache in its real layout; small
+Stanford Cars / Flowers-102 folders in the exact real layouts (.mat structs, 1-based labels)."""
 import os
 import subprocess
 import sys
+
+import numpy as np
+from PIL import Image
+from scipy.io import savemat
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -52,3 +57,63 @@ def randomize_norms(model):
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.normal_(0, 0.1)
     return model
+
+
+def _jpg(path, seed):
+    rng = np.random.default_rng(seed)
+    Image.fromarray(rng.integers(0, 255, size=(40, 56, 3)).astype(np.uint8)).save(path)
+
+
+def _struct(records, fields):
+    arr = np.zeros((1, len(records)), dtype=[(f, "O") for f in fields])
+    for i, r in enumerate(records):
+        for f in fields:
+            arr[0, i][f] = r[f]
+    return arr
+
+
+def write_cars_devkit(root, n_train=6, n_test=4, num_classes=3):
+    os.makedirs(os.path.join(root, "devkit"), exist_ok=True)
+    names = np.array([f"Car Model {i} 2012" for i in range(num_classes)], dtype=object)
+    savemat(os.path.join(root, "devkit", "cars_meta.mat"), {"class_names": names.reshape(1, -1)})
+    fields = ["bbox_x1", "bbox_y1", "bbox_x2", "bbox_y2", "class", "fname"]
+    for split, n, anno in (("train", n_train, os.path.join("devkit", "cars_train_annos.mat")),
+                           ("test", n_test, "cars_test_annos_withlabels.mat")):
+        os.makedirs(os.path.join(root, f"cars_{split}"), exist_ok=True)
+        recs = []
+        for i in range(n):
+            fname = f"{i + 1:05d}.jpg"
+            _jpg(os.path.join(root, f"cars_{split}", fname), i)
+            recs.append(dict(bbox_x1=1, bbox_y1=2, bbox_x2=30, bbox_y2=20, fname=fname,
+                             **{"class": np.uint8(i % num_classes + 1)}))  # 1-based
+        savemat(os.path.join(root, anno), {"annotations": _struct(recs, fields)})
+    return root
+
+
+def write_cars_old(root, n=8, num_classes=3):
+    os.makedirs(os.path.join(root, "car_ims"), exist_ok=True)
+    names = np.array([f"Car Model {i}" for i in range(num_classes)], dtype=object)
+    fields = ["relative_im_path", "bbox_x1", "bbox_y1", "bbox_x2", "bbox_y2", "class", "test"]
+    recs = []
+    for i in range(n):
+        rel = f"car_ims/{i + 1:06d}.jpg"
+        _jpg(os.path.join(root, rel), i)
+        recs.append(dict(relative_im_path=rel, bbox_x1=1, bbox_y1=1, bbox_x2=9, bbox_y2=9,
+                         test=np.uint8(i % 4 == 0), **{"class": np.uint8(i % num_classes + 1)}))
+    savemat(os.path.join(root, "cars_annos.mat"), {"annotations": _struct(recs, fields),
+                                                   "class_names": names.reshape(1, -1)})
+    return root
+
+
+def write_flowers(root, n=20, num_classes=4):
+    os.makedirs(os.path.join(root, "jpg"), exist_ok=True)
+    for i in range(1, n + 1):
+        _jpg(os.path.join(root, "jpg", f"image_{i:05d}.jpg"), i)
+    labels = np.array([(i % num_classes) + 1 for i in range(n)], dtype=np.uint8)  # 1-based, image i -> labels[i-1]
+    savemat(os.path.join(root, "imagelabels.mat"), {"labels": labels.reshape(1, -1)})
+    ids = np.arange(1, n + 1)
+    savemat(os.path.join(root, "setid.mat"), {"trnid": ids[0::4].reshape(1, -1).astype(np.uint16),
+                                              "valid": ids[1::4].reshape(1, -1).astype(np.uint16),
+                                              "tstid": np.concatenate([ids[2::4], ids[3::4]]).reshape(1, -1)
+                                              .astype(np.uint16)})
+    return root, labels

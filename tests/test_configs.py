@@ -8,7 +8,7 @@ from mmengine.registry import DATASETS, MODELS, OPTIM_WRAPPERS, PARAM_SCHEDULERS
 from mmdet.utils import register_all_modules
 
 from tests.helpers import ROOT
-from tresnet_tasks.engine.cli import load_config
+from tresnet_tasks.cli.config import load_config
 
 register_all_modules(init_default_scope=False)  # mmdet registers its modules lazily
 CONFIGS = sorted(p for p in glob.glob(os.path.join(ROOT, "configs", "**", "*.py"), recursive=True)

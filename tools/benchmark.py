@@ -25,12 +25,10 @@ import statistics
 import sys
 from typing import Dict, List, Optional
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import torch
+import torch.nn as nn
 
-import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
-
-from tresnet_tasks.engine import benchmark as bm  # noqa: E402
+from tresnet_tasks.benchmark import measure as bm
 
 # The peer at its best: timm in channels_last (oneDNN's and cuDNN's fast layout) is the baseline; timm in NCHW
 # (timm's default) stays as a labelled reference row. Compiled rows compare with compiled peers (--compile, or a

@@ -1,23 +1,22 @@
-"""Export a TResNet classifier to ONNX (and optionally TorchScript), checking the result against eager PyTorch.
+"""Export a TResNet classifier to ONNX (and optionally a torch.export program), checked against eager PyTorch.
 
 Example:
     python tools/export_onnx.py tresnet_m --checkpoint tresnet_m.pth --num-classes 1000 --size 224 \
-        --out tresnet_m.onnx --fold --torchscript tresnet_m.ts
+        --out tresnet_m.onnx --fold --export tresnet_m.pt2
 InPlace-ABN is not traceable, so the model is built (or converted) with plain BatchNorm: same weights, same outputs.
+The ``.pt2`` file (``torch.export``, the successor of TorchScript) has a dynamic batch and the example's H x W;
+load it with ``torch.export.load(path).module()``.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-import os
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from tresnet_tasks import create_tresnet, fold_norms, load_tresnet_weights  # noqa: E402
-from tresnet_tasks.engine.cli import add_trust_arg, apply_trust, clear_errors  # noqa: E402
+from tresnet_tasks.backbone import create_tresnet, fold_norms, load_tresnet_weights
+from tresnet_tasks.cli.args import add_trust_arg, apply_trust, clear_errors
 
 
 def parse_args(argv=None):
@@ -29,7 +28,7 @@ def parse_args(argv=None):
     p.add_argument("--size", type=int, nargs="+", default=[224], help="H [W] of the example input (multiple of 32)")
     p.add_argument("--out", required=True, help="output .onnx path")
     p.add_argument("--fold", action="store_true", help="fold norms into convs first (faster inference)")
-    p.add_argument("--torchscript", help="also save a torch.jit.script module here")
+    p.add_argument("--export", metavar="PT2", help="also save a torch.export program (.pt2) here")
     p.add_argument("--opset", type=int, default=17)
     p.add_argument("--layers", type=int, nargs=4, help=argparse.SUPPRESS)  # small test models
     p.add_argument("--width", type=float, help=argparse.SUPPRESS)
@@ -56,12 +55,14 @@ def export(args) -> float:
     got = sess.run(None, {"image": x.numpy()})[0]
     diff = float(np.abs(got - ref.numpy()).max())
     print(f"[export] wrote {args.out}; ONNX Runtime vs eager max abs diff {diff:.2e}")
-    if args.torchscript:
-        scripted = torch.jit.script(model)
-        scripted.save(args.torchscript)
+    if args.export:
+        batch = torch.export.Dim("batch", min=1, max=1024)
         with torch.no_grad():
-            ts_diff = float((scripted(x) - ref).abs().max())
-        print(f"[export] wrote {args.torchscript}; TorchScript vs eager max abs diff {ts_diff:.2e}")
+            # an example batch of 2: torch.export specialises a size-1 dimension to the constant 1
+            program = torch.export.export(model, (x.repeat(2, 1, 1, 1),), dynamic_shapes=({0: batch},))
+            torch.export.save(program, args.export)
+            pt2_diff = float((torch.export.load(args.export).module()(x) - ref).abs().max())
+        print(f"[export] wrote {args.export}; torch.export vs eager max abs diff {pt2_diff:.2e}")
     return diff
 
 

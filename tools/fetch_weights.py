@@ -16,7 +16,6 @@ import os.path as osp
 import shutil
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args(argv=None):
@@ -70,7 +69,7 @@ def fetch(names, out_dir=None) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from tresnet_tasks.engine.cli import clear_errors
+    from tresnet_tasks.cli.args import clear_errors
     with clear_errors("fetch_weights"):
         if args.list:
             list_known()

@@ -1,6 +1,6 @@
 """Evaluate a checkpoint of any config of this project (arguments as MMDetection's tools/test.py).
 
-    python tools/test.py configs/fcos_tresnet_m_coco.py work_dirs/.../epoch_12.pth [--work-dir DIR]
+    python tools/test.py configs/fcos/fcos_tresnet-m_fpn_gn-head_1x_coco.py work_dirs/.../epoch_12.pth [--work-dir DIR]
         [--out results.pkl] [--show-dir DIR] [--cfg-options k=v ...] [--launcher ...]
 Detection configs report COCO box mAP (pycocotools COCOeval) and write the predictions as COCO json.
 """
@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from tresnet_tasks.engine.cli import add_common_args  # noqa: E402
+from tresnet_tasks.cli.args import add_common_args, apply_common_args, check_named_checkpoint, clear_errors
+from tresnet_tasks.cli.config import load_config
+from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
+from tresnet_tasks.engine.precision import enable_bf16
+from tresnet_tasks.errors import ConfigError
+from tresnet_tasks.registry import register_all_modules
 
 
 def parse_args(argv=None):
@@ -35,8 +37,6 @@ def parse_args(argv=None):
 
 
 def build_cfg(args):
-    from tresnet_tasks.engine.cli import apply_common_args, check_named_checkpoint, load_config
-    from tresnet_tasks.errors import ConfigError
     cfg = apply_common_args(load_config(args.config, args.cfg_options), args)
     check_named_checkpoint(args, args.checkpoint)
     cfg.load_from = args.checkpoint
@@ -62,17 +62,13 @@ def build_cfg(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    from tresnet_tasks.engine.checkpoint import install_safe_checkpoint_io
-    from tresnet_tasks.engine.cli import clear_errors
-    install_safe_checkpoint_io()
+    register_all_modules()
     with clear_errors("test"):
         cfg = build_cfg(args)
-        from tresnet_tasks.engine.cli import finish_distributed, init_cpu_distributed
         init_cpu_distributed(args.launcher, cfg)
         from mmengine.runner import Runner
         runner = Runner.from_cfg(cfg)
         if args.bf16:
-            from tresnet_tasks.engine.precision import enable_bf16
             enable_bf16(runner.model, tool="test")
         metrics = runner.test()
         print(f"test: metrics {metrics}")

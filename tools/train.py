@@ -1,6 +1,6 @@
 """Train any config of this project with mmengine (arguments as MMDetection's tools/train.py).
 
-    python tools/train.py configs/fcos_tresnet_m_coco.py [--work-dir DIR] [--amp] [--auto-scale-lr]
+    python tools/train.py configs/fcos/fcos_tresnet-m_fpn_gn-head_1x_coco.py [--work-dir DIR] [--amp] [--auto-scale-lr]
         [--resume [CKPT]] [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
 """
 from __future__ import annotations
@@ -10,9 +10,16 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import torch
 
-from tresnet_tasks.engine.cli import add_common_args  # noqa: E402
+from tresnet_tasks.cli.args import add_common_args, apply_common_args, apply_trust, clear_errors
+from tresnet_tasks.cli.config import load_config
+from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
+from tresnet_tasks.engine.checkpoint import (find_resumable_checkpoint, install_atomic_checkpoint_writes,
+                                            mark_found_automatically)
+from tresnet_tasks.engine.precision import enable_bf16
+from tresnet_tasks.errors import CheckpointNotFoundError, ConfigError
+from tresnet_tasks.registry import register_all_modules
 
 
 def parse_args(argv=None):
@@ -33,9 +40,6 @@ def parse_args(argv=None):
 
 
 def build_cfg(args):
-    import torch
-    from tresnet_tasks.engine.cli import apply_common_args, apply_trust, load_config
-    from tresnet_tasks.errors import CheckpointNotFoundError, ConfigError
     cfg = apply_common_args(load_config(args.config, args.cfg_options), args)
     if args.amp and not torch.cuda.is_available():
         pass  # CPU: bfloat16 autocast of the network, applied to the built model in main()
@@ -73,7 +77,6 @@ def build_cfg(args):
 def pick_resume_checkpoint(cfg) -> None:
     """--resume without a path: the newest readable checkpoint of the work dir; damaged newer ones are skipped,
     each named with what is wrong. Picked files are never trusted beyond weights-only reading."""
-    from tresnet_tasks.engine.checkpoint import find_resumable_checkpoint, mark_found_automatically
     path, skipped = find_resumable_checkpoint(cfg.work_dir)
     for bad, why in skipped:
         print(f"train: skipping {bad}: {why}", file=sys.stderr)
@@ -90,21 +93,16 @@ def pick_resume_checkpoint(cfg) -> None:
 
 
 def main(argv=None):
-    import torch
     args = parse_args(argv)
-    from tresnet_tasks.engine.checkpoint import install_atomic_checkpoint_writes, install_safe_checkpoint_io
-    from tresnet_tasks.engine.cli import clear_errors
-    install_safe_checkpoint_io()
+    register_all_modules()
     install_atomic_checkpoint_writes()
     with clear_errors("train"):
         cfg = build_cfg(args)
-        from tresnet_tasks.engine.cli import finish_distributed, init_cpu_distributed
         init_cpu_distributed(args.launcher, cfg)
         from mmengine.registry import RUNNERS
         from mmengine.runner import Runner
         runner = Runner.from_cfg(cfg) if "runner_type" not in cfg else RUNNERS.build(cfg)
         if args.amp and not torch.cuda.is_available():
-            from tresnet_tasks.engine.precision import enable_bf16
             enable_bf16(runner.model, tool="train")
         runner.train()
         print(f"train: done. work dir: {osp.abspath(cfg.work_dir)} (checkpoints, log, last_checkpoint)")

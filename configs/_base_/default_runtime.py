@@ -1,6 +1,6 @@
 # Runtime shared by the detection configs (MMDetection 3.x conventions).
 default_scope = 'mmdet'
-custom_imports = dict(imports=['tresnet_tasks.detection'], allow_failed_imports=False)
+custom_imports = dict(imports=['tresnet_tasks.registry'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -1,10 +1,19 @@
-"""The shared TResNet backbone (one implementation for detection, multi-label and transfer)."""
-from .deploy import fold_norms
-from .norm import BatchNormAct2d, convert_norm, iabn_available, resolve_norm
-from .tresnet import ARCHS, TResNet, TResNetSpec, create_tresnet
-from .weights import (CheckpointMismatchError, canonical_to_official, load_tresnet_weights, official_to_canonical,
-                      to_canonical)
+"""The shared TResNet backbone: one implementation for detection, multi-label and transfer.
 
-__all__ = ["ARCHS", "TResNet", "TResNetSpec", "create_tresnet", "load_tresnet_weights", "fold_norms",
-           "convert_norm", "iabn_available", "resolve_norm", "BatchNormAct2d", "CheckpointMismatchError",
-           "canonical_to_official", "official_to_canonical", "to_canonical"]
+``tresnet`` the network, ``layers`` its blocks' parts, ``norm`` / ``norm_act`` / ``iabn_torch`` the interchangeable
+norm modes, ``recompute`` the memory-lean training, ``weights`` every checkpoint format, ``factory`` building by name,
+``adapter`` what task models share to embed it, ``deploy`` inference-only folding.
+"""
+from .adapter import build_backbone, pretrained_source, under_prefix
+from .deploy import fold_norms
+from .factory import canonical_arch, create_tresnet
+from .norm import convert_norm, iabn_available, is_norm_act, resolve_norm
+from .norm_act import BatchNormAct2d
+from .tresnet import ARCHS, TResNet, TResNetSpec
+from .weights import (CheckpointMismatchError, LoadReport, canonical_to_official, load_tresnet_weights,
+                      official_to_canonical, to_canonical)
+
+__all__ = ["ARCHS", "TResNet", "TResNetSpec", "create_tresnet", "canonical_arch", "load_tresnet_weights",
+           "LoadReport", "fold_norms", "convert_norm", "iabn_available", "is_norm_act", "resolve_norm",
+           "BatchNormAct2d", "CheckpointMismatchError", "canonical_to_official", "official_to_canonical",
+           "to_canonical", "build_backbone", "pretrained_source", "under_prefix"]

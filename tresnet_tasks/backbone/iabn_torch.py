@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .norm import BatchNormAct2d
+from .norm_act import BatchNormAct2d
 
 
 class _InPlaceABNFunction(torch.autograd.Function):

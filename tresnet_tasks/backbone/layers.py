@@ -76,12 +76,8 @@ class BlurPool2d(nn.Module):
         self.register_buffer("filt", filt.expand(channels, 1, 3, 3).contiguous(), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if torch.jit.is_scripting() or not torch.is_grad_enabled() or not x.requires_grad:
+        if not torch.is_grad_enabled() or not x.requires_grad:
             return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), self.filt, stride=2, groups=self.channels)
-        return self._train_forward(x)
-
-    @torch.jit.unused
-    def _train_forward(self, x: torch.Tensor) -> torch.Tensor:
         return _FixedBlur.apply(x, self.filt)
 
 
@@ -96,13 +92,7 @@ class SqueezeExcite(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s = x.mean((2, 3), keepdim=True)
         s = self.fc2(F.relu(self.fc1(s), inplace=True))
-        if torch.jit.is_scripting():
-            return x * s.sigmoid()
-        return self._scale(x, s.sigmoid())
-
-    @torch.jit.unused
-    def _scale(self, x: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:
-        return channel_scale(x, gate)
+        return channel_scale(x, s.sigmoid())
 
 
 def fold_conv_norm(conv: nn.Conv2d, norm: nn.Module) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -143,18 +133,14 @@ class ConvNormAct(nn.Module):
         self.aa = BlurPool2d(out_ch) if use_blur else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if torch.jit.is_scripting():
-            return self.aa(self.bn(self.conv(x)))
-        return self._forward_eager(x)
-
-    @torch.jit.unused
-    def _forward_eager(self, x: torch.Tensor) -> torch.Tensor:
         bn, conv = self.bn, self.conv
         if bn.training or torch.jit.is_tracing() or getattr(bn, "running_var", None) is None:
             return self.aa(bn(self.conv(x)))
         stride = conv.stride[0]
         out_numel = x.shape[0] * conv.out_channels * -(-x.shape[2] // stride) * -(-x.shape[3] // stride)
-        if conv.weight.numel() > out_numel:  # folding would touch more memory than the normalisation pass
+        # folding would touch more memory than the normalisation pass; a compiled or exported graph always folds
+        # (a choice on the batch size would fix the batch of a torch.export program)
+        if not torch.compiler.is_compiling() and conv.weight.numel() > out_numel:
             return self.aa(bn(self.conv(x)))
         weight, bias = fold_conv_norm(conv, bn)
         x = F.conv2d(x, weight, bias, conv.stride, conv.padding, conv.dilation, conv.groups)

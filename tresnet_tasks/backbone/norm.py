@@ -13,65 +13,14 @@ import sys
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from ..errors import ConfigError
+from .iabn_torch import InPlaceABNTorch
+from .norm_act import BatchNormAct2d, SyncBatchNormAct2d
 
 NORM_MODES = ("auto", "bn", "iabn", "iabn_torch")
 # iabn_torch: the In-Place ABN algorithm in PyTorch ops (iabn_torch.py): InPlace-ABN's memory saving, no compiled
 # extension, fast on CPU; no cross-process statistics (use iabn's InPlaceABNSync or bn + SyncBN for DDP).
-ACTIVATIONS = ("leaky_relu", "identity")
-
-
-def init_activation(layer: nn.Module, activation: str, activation_param: float) -> None:
-    """Record the activation of a norm+act layer (the attributes InPlace-ABN also uses)."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-    layer.activation = activation
-    layer.activation_param = float(activation_param)
-
-
-class BatchNormAct2d(nn.BatchNorm2d):
-    """BatchNorm2d followed by an in-place leaky ReLU (or nothing): the plain-PyTorch twin of InPlaceABN.
-
-    Subclasses BatchNorm2d so that mmengine/mmdet recognise it as a norm layer (``norm_eval``, weight-decay rules).
-    """
-
-    def __init__(self, num_features: int, activation: str = "leaky_relu", activation_param: float = 0.01,
-                 eps: float = 1e-5, momentum: float = 0.1):
-        super().__init__(num_features, eps=eps, momentum=momentum)
-        init_activation(self, activation, activation_param)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.training:
-            self.num_batches_tracked.add_(1)
-        x = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
-                         0.1 if self.momentum is None else self.momentum, self.eps)
-        if self.activation == "leaky_relu":
-            x = F.leaky_relu(x, self.activation_param, inplace=True)
-        return x
-
-    def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, activation={self.activation}, slope={self.activation_param}"
-
-
-class SyncBatchNormAct2d(nn.SyncBatchNorm):
-    """SyncBatchNorm (statistics across DDP processes) + the same activation: ``bn`` mode under DDP.
-
-    torch's and mmengine's ``convert_sync_batchnorm`` would turn :class:`BatchNormAct2d` into a plain SyncBatchNorm
-    and silently drop its activation; :func:`convert_norm` with ``sync=True`` keeps it.
-    """
-
-    def __init__(self, num_features: int, activation: str = "leaky_relu", activation_param: float = 0.01,
-                 eps: float = 1e-5, momentum: float = 0.1):
-        super().__init__(num_features, eps=eps, momentum=momentum)
-        init_activation(self, activation, activation_param)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = super().forward(x)
-        return F.leaky_relu(x, self.activation_param, inplace=True) if self.activation == "leaky_relu" else x
-
-
 @functools.lru_cache(maxsize=None)
 def iabn_available() -> bool:
     """True when inplace_abn imports and its compiled backend runs a forward pass here."""
@@ -140,7 +89,6 @@ def make_norm_act(norm: str, num_features: int, activation: str = "leaky_relu",
     if norm == "iabn_torch":
         if sync:
             raise ValueError("sync is only for norm='iabn' (InPlaceABNSync)")
-        from .iabn_torch import InPlaceABNTorch
         return InPlaceABNTorch(num_features, activation, activation_param)
     if norm == "bn":
         cls = SyncBatchNormAct2d if sync else BatchNormAct2d

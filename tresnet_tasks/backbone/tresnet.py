@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -44,13 +44,7 @@ ARCHS: Dict[str, TResNetSpec] = {
 }
 
 
-class _Residual(nn.Module):
-    @torch.jit.unused
-    def _residual(self, out: torch.Tensor, shortcut: torch.Tensor, fresh: bool) -> torch.Tensor:
-        return residual_relu(out, shortcut, branch_is_fresh=fresh)
-
-
-class BasicBlock(_Residual):
+class BasicBlock(nn.Module):
     """conv3x3 -> conv3x3 (identity act) -> SE -> in-place residual add -> ReLU."""
 
     expansion = 1
@@ -63,18 +57,15 @@ class BasicBlock(_Residual):
         self.se = SqueezeExcite(planes, max(planes // 4, 64)) if use_se else nn.Identity()
         self.has_se = use_se
         self.downsample = downsample if downsample is not None else nn.Identity()
-        self.act = nn.ReLU(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = self.downsample(x)
         out = self.se(self.conv2(self.conv1(x)))
-        if torch.jit.is_scripting():
-            return self.act(out + shortcut)
         # SE output is a fresh tensor nobody saved: safe to add into; the norm output is not (InPlace-ABN)
-        return self._residual(out, shortcut, self.has_se)
+        return residual_relu(out, shortcut, branch_is_fresh=self.has_se)
 
 
-class Bottleneck(_Residual):
+class Bottleneck(nn.Module):
     """conv1x1 -> conv3x3 -> SE (mid channels) -> conv1x1 x4 (identity act) -> residual add -> ReLU."""
 
     expansion = 4
@@ -87,14 +78,12 @@ class Bottleneck(_Residual):
         self.se = SqueezeExcite(planes, max(planes * self.expansion // 8, 64)) if use_se else nn.Identity()
         self.conv3 = ConvNormAct(planes, planes * self.expansion, 1, norm, activation="identity")
         self.downsample = downsample if downsample is not None else nn.Identity()
-        self.act = nn.ReLU(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = self.downsample(x)
         out = self.conv3(self.se(self.conv2(self.conv1(x))))
-        if torch.jit.is_scripting():
-            return self.act(out + shortcut)
-        return self._residual(out, shortcut, False)  # not in place: InPlace-ABN's backward needs conv3's output
+        # not in place: InPlace-ABN's backward needs conv3's output
+        return residual_relu(out, shortcut, branch_is_fresh=False)
 
 
 class ClassifierHead(nn.Module):
@@ -111,16 +100,28 @@ class ClassifierHead(nn.Module):
 
 
 class TResNet(nn.Module):
-    """TResNet classifier / feature extractor.
+    """TResNet classifier / feature extractor (timm's module layout, so timm state dicts load as they are).
 
-    - ``forward(x)``: logits (or pooled features when ``num_classes == 0``);
+    - ``forward(x)``: logits (pooled features when ``num_classes == 0``; the stage outputs when ``features_only``);
     - ``forward_features(x)``: the last feature map (stride 32);
     - ``forward_stages(x)``: the four stage outputs at strides 4, 8, 16, 32 (for dense tasks).
+
+    Args:
+        spec: depths, width and block kind (see :data:`ARCHS`; :func:`create_tresnet` builds by name).
+        num_classes: classes of the linear head (0: no linear layer, ``forward`` returns pooled features).
+        norm: ``auto`` | ``bn`` | ``iabn`` | ``iabn_torch`` (:mod:`.norm`); same weights and function in all.
+        in_chans: input channels.
+        drop_rate: dropout before the linear head.
+        arch: the variant's name, reported in errors and by :meth:`describe`.
+        input_multiple: H and W must be multiples of this (32 for dense heads; 4 is enough for the network).
+        channels_last: keep weights and inputs in NHWC (what oneDNN and cuDNN run fastest).
+        lean_memory: keep cheap activations as recipes in training (:mod:`.recompute`); None: on for In-Place ABN.
+        features_only: no head at all (detection and the task heads bring their own).
     """
 
     def __init__(self, spec: TResNetSpec, num_classes: int = 1000, norm: str = "auto", in_chans: int = 3,
                  drop_rate: float = 0.0, arch: str = "custom", input_multiple: int = 32,
-                 channels_last: bool = True, lean_memory: Optional[bool] = None):
+                 channels_last: bool = True, lean_memory: Optional[bool] = None, features_only: bool = False):
         super().__init__()
         # channels_last (NHWC) is what oneDNN (CPU) and cuDNN tensor cores (GPU, AMP) run fastest; inputs are
         # converted in forward (a no-op when they already are), weights at construction
@@ -139,7 +140,6 @@ class TResNet(nn.Module):
         self.spec = spec
         self.norm = norm
         self.in_chans = in_chans
-        self.num_classes = num_classes
         c0 = spec.stem_channels
         block12 = Bottleneck if spec.v2 else BasicBlock
         self._in_ch = c0
@@ -161,7 +161,8 @@ class TResNet(nn.Module):
             ("layer4", stages[3]),
         ]))
         self.num_features = self.stage_channels[-1]
-        self.head = ClassifierHead(self.num_features, num_classes, drop_rate)
+        self.head = None if features_only else ClassifierHead(self.num_features, num_classes, drop_rate)
+        self.num_classes = 0 if features_only else num_classes
         self._init_weights()
         if channels_last:
             self.to(memory_format=torch.channels_last)
@@ -204,13 +205,11 @@ class TResNet(nn.Module):
         if torch.jit.is_tracing():  # ONNX export: shapes are symbolic, the check would be baked in as a constant
             return
         if x.dim() != 4 or x.shape[1] != self.in_chans:
-            raise InputSizeError("TResNet expects input of shape (N, " + str(self.in_chans) + ", H, W), got "
-                             + str(list(x.shape)))
+            raise InputSizeError(f"TResNet expects input of shape (N, {self.in_chans}, H, W), got {list(x.shape)}")
         m = self.input_multiple
         if x.shape[2] % m != 0 or x.shape[3] % m != 0:
-            raise InputSizeError("TResNet needs H and W divisible by " + str(m)
-                             + " (total stride 32, SpaceToDepth block 4), got " + str(x.shape[2]) + "x"
-                             + str(x.shape[3]) + "; resize or pad the input to a multiple of " + str(m))
+            raise InputSizeError(f"TResNet needs H and W divisible by {m} (total stride 32, SpaceToDepth block 4), "
+                                 f"got {x.shape[2]}x{x.shape[3]}; resize or pad the input to a multiple of {m}")
 
     def _prepare(self, x: torch.Tensor) -> torch.Tensor:
         self._check_input(x)
@@ -218,7 +217,6 @@ class TResNet(nn.Module):
             x = x.contiguous(memory_format=torch.channels_last)
         return x
 
-    @torch.jit.unused
     def _lean(self):
         """A context keeping cheap activations as recipes (recompute.py) in a training forward of an In-Place ABN
         mode (eager only), else a no-op context."""
@@ -228,47 +226,33 @@ class TResNet(nn.Module):
 
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         """Outputs of layer1..layer4 (strides 4, 8, 16, 32; channels ``self.stage_channels``)."""
-        if torch.jit.is_scripting():
-            return self._forward_stages(x)
-        return self._forward_stages_lean(x)
-
-    @torch.jit.unused
-    def _forward_stages_lean(self, x: torch.Tensor) -> List[torch.Tensor]:
-        with self._lean():
-            return self._forward_stages(x)
-
-    def _forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
-        x = self.body.conv1(self.body.s2d(self._prepare(x)))
         outs: List[torch.Tensor] = []
-        x = self.body.layer1(x)
-        outs.append(x)
-        x = self.body.layer2(x)
-        outs.append(x)
-        x = self.body.layer3(x)
-        outs.append(x)
-        x = self.body.layer4(x)
-        outs.append(x)
+        with self._lean():
+            x = self.body.conv1(self.body.s2d(self._prepare(x)))
+            for stage in (self.body.layer1, self.body.layer2, self.body.layer3, self.body.layer4):
+                x = stage(x)
+                outs.append(x)
         return outs
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        if torch.jit.is_scripting():
-            return self.body(self._prepare(x))
-        return self._forward_features_lean(x)
-
-    @torch.jit.unused
-    def _forward_features_lean(self, x: torch.Tensor) -> torch.Tensor:
+        """The last feature map (stride 32, ``self.num_features`` channels)."""
         with self._lean():
             return self.body(self._prepare(x))
 
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         return self.head(x, pre_logits)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor):
+        """Logits (pooled features when ``num_classes == 0``); the stage outputs when ``features_only``."""
+        if self.head is None:
+            return self.forward_stages(x)
         return self.head(self.forward_features(x))
 
     # ------------------------------------------------------------------ helpers
     def reset_classifier(self, num_classes: int) -> None:
         """Replace the head's linear layer (fine-tuning to another class count)."""
+        if self.head is None:
+            raise ConfigError("a features_only TResNet has no classifier to reset")
         self.num_classes = num_classes
         fc = nn.Linear(self.num_features, num_classes) if num_classes > 0 else nn.Identity()
         if isinstance(fc, nn.Linear):
@@ -288,32 +272,3 @@ def spec_name(spec: TResNetSpec) -> str:
         if known == spec:
             return name
     return f"custom TResNet (layers={list(spec.layers)}, width={spec.width}, v2={spec.v2})"
-
-
-def create_tresnet(name: str, num_classes: int = 1000, norm: str = "auto", pretrained: Optional[str] = None,
-                   layers: Optional[Sequence[int]] = None, width: Optional[float] = None, **kwargs) -> TResNet:
-    """Build a TResNet by timm-style name (``tresnet_m``, ``tresnet_l``, ``tresnet_xl``, ``tresnet_v2_l``).
-
-    ``layers`` / ``width`` override the variant's depth / width (small test models). ``pretrained`` is a checkpoint
-    path or state dict in any supported format, a timm tag (``tresnet_m.miil_in21k_ft_in1k``) or ``hf-hub:<repo>``
-    (see :mod:`tresnet_tasks.fileio.hub`); its head is loaded when the class count matches, else skipped (as timm's
-    ``pretrained=True`` with another ``num_classes``).
-    Other keyword arguments go to :class:`TResNet` (``in_chans``, ``drop_rate``).
-    """
-    base = name.split(".")[0]
-    for suffix in ("_448", "_224"):
-        base = base[: -len(suffix)] if base.endswith(suffix) else base
-    if base not in ARCHS:
-        raise ConfigError(f"unknown TResNet variant {name!r}; choose one of {sorted(ARCHS)}")
-    spec = ARCHS[base]
-    if layers is not None or width is not None:
-        spec = TResNetSpec(tuple(layers) if layers is not None else spec.layers,
-                           float(width) if width is not None else spec.width, spec.v2)
-        if len(spec.layers) != 4:
-            raise ConfigError(f"layers must have 4 entries, got {list(spec.layers)}")
-    model = TResNet(spec, num_classes=num_classes, norm=norm, arch=base if spec == ARCHS[base] else spec_name(spec),
-                    **kwargs)
-    if pretrained is not None:
-        from .weights import load_tresnet_weights
-        load_tresnet_weights(model, pretrained, strict=True, skip_head="mismatch")
-    return model

@@ -231,7 +231,7 @@ def load_tresnet_weights(model: nn.Module, checkpoint, strict: bool = True,
 
     head_keys = [k for k in sd if k.startswith("head.")]
     skipped = False
-    model_has_head = isinstance(model.head.fc, nn.Linear)
+    model_has_head = model.head is not None and isinstance(model.head.fc, nn.Linear)
     if head_keys:
         ckpt_classes = sd["head.fc.weight"].shape[0] if "head.fc.weight" in sd else None
         fits = model_has_head and ckpt_classes == model.num_classes

@@ -1,12 +1,20 @@
-"""Image classifier on the shared backbone (GAP or ML-Decoder head), used by multi-label and transfer."""
-from ..data import transforms as _transforms  # noqa: F401 - registers the pipeline steps
-from ..engine import loops as _loops  # noqa: F401 - registers the EMA+raw val loop
-from ..engine import optim as _optim  # noqa: F401 - registers the guarded optimizer wrappers
-from ..engine.checkpoint import install_safe_checkpoint_io
+"""Image classification on the shared backbone: multi-label MS-COCO (ASL) and single-label transfer.
+
+``model`` the mmengine model, ``heads`` GAP / ML-Decoder, ``weights`` the published classifier layouts, ``losses``,
+``metrics``, ``datasets``, ``transforms``. Importing the package registers its modules in mmengine's registries;
+configs name :mod:`tresnet_tasks.registry`, which imports every registering package.
+"""
+from .datasets import (CIFARDataset, CocoMultiLabelDataset, Flowers102Dataset, ImageListDataset,
+                       MultiLabelListDataset, StanfordCarsDataset)
 from .heads import GAPHead, MLDecoderHead
-from .model import LabelSmoothingCrossEntropy, TResNetClassifier
+from .losses import AsymmetricLoss, LabelSmoothingCrossEntropy, MultiLabelBCELoss, MultiLabelFocalLoss
+from .metrics import (ClassificationMetric, MultiLabelMetric, average_precision, confusion_matrix,
+                      multilabel_metrics, topk_accuracy)
+from .model import TResNetClassifier
+from .transforms import LoadImagePIL, PackClsInputs
 
-__all__ = ["GAPHead", "MLDecoderHead", "LabelSmoothingCrossEntropy", "TResNetClassifier"]
-
-# Any mmengine/MMDetection tool that imports this (custom_imports) reads checkpoints safely, names included.
-install_safe_checkpoint_io()
+__all__ = ["TResNetClassifier", "GAPHead", "MLDecoderHead", "AsymmetricLoss", "MultiLabelBCELoss",
+           "MultiLabelFocalLoss", "LabelSmoothingCrossEntropy", "MultiLabelMetric", "ClassificationMetric",
+           "average_precision", "multilabel_metrics", "topk_accuracy", "confusion_matrix", "ImageListDataset",
+           "CocoMultiLabelDataset", "MultiLabelListDataset", "CIFARDataset", "StanfordCarsDataset",
+           "Flowers102Dataset", "LoadImagePIL", "PackClsInputs"]

@@ -4,12 +4,13 @@ from __future__ import annotations
 from typing import List, Optional, Sequence, Union
 
 import torch
-import torch.nn as nn
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.registry import MODELS
 
-from ..backbone import convert_norm, create_tresnet
+from ..backbone import build_backbone, pretrained_source, under_prefix
 from ..errors import ConfigError
+from . import losses as _losses  # noqa: F401 - the default losses must be registered before MODELS.build
 from .heads import GAPHead, MLDecoderHead
 from .weights import load_classifier_weights, published_layout_pre_hook
 
@@ -19,20 +20,21 @@ class TResNetClassifier(BaseModel):
     """TResNet backbone + GAP or ML-Decoder head + a loss from MODELS.
 
     Args:
-        arch: ``tresnet_m`` | ``tresnet_l`` | ``tresnet_xl`` | ``tresnet_v2_l`` (timm-style names).
+        arch: ``tresnet_m`` | ``tresnet_l`` | ``tresnet_xl`` | ``tresnet_v2_l`` (timm-style), or short ``m``...
         num_classes: output classes.
         head: ``dict(type='gap', drop_rate=0.)`` or ``dict(type='mldecoder', embed_dim=768, ...)``.
         loss: loss config (``AsymmetricLoss``, ``MultiLabelBCELoss``, ``LabelSmoothingCrossEntropy``...).
         multi_label: sigmoid scores and multi-hot targets (else softmax and class indices).
-        pretrained: weights to start from: a file in any supported format (official TResNet, ImageNet-21K, timm,
-            ASL / ML-Decoder COCO models, this project's), a timm tag (``tresnet_m.miil_in21k``) or
-            ``hf-hub:<repo>``. Loaded by :meth:`init_weights` (training); for evaluation use ``load_from`` /
-            ``tools/test.py CONFIG FILE``, which take the same files.
-        skip_head: take only the backbone from ``pretrained`` (fine-tuning to other classes). Without it, a head of
-            another kind or class count in ``pretrained`` is an error.
-        norm, layers, width, input_multiple, lean_memory: passed to :func:`create_tresnet`.
+        init_cfg: ``dict(type='Pretrained', checkpoint=..., prefix=None)`` as in MMDetection: weights to start
+            from, a file in any supported format (official TResNet, ImageNet-21K, timm, ASL / ML-Decoder COCO
+            models, this project's), a timm tag (``tresnet_m.miil_in21k``) or ``hf-hub:<repo>``. Loaded by
+            :meth:`init_weights` (training); for evaluation use ``load_from`` / ``tools/test.py CONFIG FILE``.
+        pretrained: shorthand for ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``.
+        skip_head: take only the backbone from the weights (fine-tuning to other classes). Without it, a head of
+            another kind or class count in the weights is an error.
+        norm, layers, width, input_multiple, lean_memory, sync_norm: the backbone's
+            (:func:`tresnet_tasks.backbone.build_backbone`).
         mixup: timm Mixup/CutMix arguments (single-label only).
-        sync_norm: synchronise norm statistics across DDP processes.
         data_preprocessor: defaults to uint8 -> [0, 1] RGB (TResNet uses no mean/std).
     """
 
@@ -44,11 +46,12 @@ class TResNetClassifier(BaseModel):
                  lean_memory: Optional[bool] = None, skip_head: bool = False):
         if data_preprocessor is None:
             data_preprocessor = dict(type="ImgDataPreprocessor", mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0])
+        self.pretrained, self.pretrained_prefix = pretrained_source(init_cfg, pretrained)
+        if isinstance(init_cfg, dict) and init_cfg.get("type") == "Pretrained":
+            init_cfg = None  # loaded by init_weights below, not by mmengine's PretrainedInit (see backbone.adapter)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.backbone = create_tresnet(arch, num_classes=0, norm=norm, layers=layers, width=width,
+        self.backbone = build_backbone(arch, norm=norm, layers=layers, width=width, sync_norm=sync_norm,
                                        input_multiple=input_multiple, lean_memory=lean_memory)
-        if sync_norm:  # DDP: statistics across processes (use this, not mmengine's sync_bn: see norm.py)
-            convert_norm(self.backbone, self.backbone.norm, sync=True)
         head = dict(head or dict(type="gap"))
         kind = head.pop("type")
         if kind == "gap":
@@ -61,7 +64,6 @@ class TResNetClassifier(BaseModel):
         self.loss_fn = MODELS.build(loss or default_loss)
         self.num_classes = num_classes
         self.multi_label = multi_label
-        self.pretrained = pretrained
         self.skip_head = skip_head
         self.pretrained_report = None
         # published layouts (ASL, ML-Decoder, timm) load through load_state_dict / mmengine's load_from as they are
@@ -76,8 +78,8 @@ class TResNetClassifier(BaseModel):
     def init_weights(self) -> None:
         super().init_weights()
         if self.pretrained:
-            self.pretrained_report = load_classifier_weights(self, self.pretrained, skip_head=self.skip_head)
-            from mmengine.logging import print_log
+            source = under_prefix(self.pretrained, self.pretrained_prefix)
+            self.pretrained_report = load_classifier_weights(self, source, skip_head=self.skip_head)
             what = "backbone" if self.pretrained_report.skipped_head else "backbone and head"
             print_log(f"{what} initialised from {self.pretrained}: {self.pretrained_report}", logger="current")
 
@@ -109,21 +111,3 @@ class TResNetClassifier(BaseModel):
         if isinstance(gt, (list, tuple)):
             gt = torch.stack([torch.as_tensor(g) for g in gt])
         return gt.to(logits.device)
-
-
-@MODELS.register_module()
-class LabelSmoothingCrossEntropy(nn.Module):
-    """Softmax cross-entropy with label smoothing, computed in fp32. Soft (N, C) targets (from mixup/cutmix,
-    smoothing already applied) are used as given."""
-
-    def __init__(self, smoothing: float = 0.1, loss_weight: float = 1.0):
-        super().__init__()
-        self.smoothing, self.loss_weight = smoothing, loss_weight
-
-    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        with torch.autocast(device_type=logits.device.type, enabled=False):
-            if targets.dim() == 2 and targets.is_floating_point():
-                loss = torch.sum(-targets.float() * torch.log_softmax(logits.float(), 1), 1).mean()
-            else:
-                loss = nn.functional.cross_entropy(logits.float(), targets.long(), label_smoothing=self.smoothing)
-        return self.loss_weight * loss

@@ -1,4 +1,2 @@
-"""Datasets, validation of on-disk formats, and generators of small demo data in the real formats."""
-from .errors import DatasetError
-
-__all__ = ["DatasetError"]
+"""What every task shares about data: COCO json checks (``coco_checks``), the unreadable-image policy (``images``),
+and writers of small datasets in the real formats for demos and tests (``synthetic``)."""

@@ -9,7 +9,7 @@ import json
 import os
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .errors import DatasetError
+from ..errors import DatasetError
 
 # The 80 categories of the official instances_{train,val}{2014,2017}.json, in the files' order (ids 1..90 with gaps).
 # Published COCO multi-label models (ASL, ML-Decoder) output their classes in this order.

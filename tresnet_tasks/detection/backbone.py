@@ -1,4 +1,5 @@
-"""``TResNet`` for MMDetection: a thin adapter over the shared backbone (no second implementation)."""
+"""``TResNetBackbone`` for MMDetection (also registered as ``TResNet``, the paper's spelling): the shared backbone
+behind mmdet's backbone interface (stage outputs, frozen stages, ``norm_eval``); no second implementation."""
 from __future__ import annotations
 
 from typing import Optional, Sequence, Tuple
@@ -8,17 +9,17 @@ from mmdet.registry import MODELS
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 
-from ..backbone import convert_norm, create_tresnet, load_tresnet_weights
-from ..backbone.norm import is_norm_act
+from ..backbone import build_backbone, is_norm_act, load_tresnet_weights, pretrained_source, under_prefix
 from ..errors import ConfigError
 
 
 @MODELS.register_module(name="TResNet")
+@MODELS.register_module()
 class TResNetBackbone(BaseModule):
     """TResNet stages for dense prediction.
 
     Args:
-        arch: ``m``, ``l``, ``xl`` or ``v2_l``.
+        arch: ``m``, ``l``, ``xl`` or ``v2_l`` (timm's ``tresnet_m``... too).
         out_indices: stages to return (0..3 = layer1..layer4, strides 4, 8, 16, 32).
         frozen_stages: -1 none; 0 the stem; k the stem and layer1..layerk (as mmdet's ResNet).
         norm_eval: keep every norm layer in eval mode while training (frozen statistics).
@@ -36,10 +37,8 @@ class TResNetBackbone(BaseModule):
                  width: Optional[float] = None, sync_norm: bool = False, init_cfg: Optional[dict] = None,
                  lean_memory: Optional[bool] = None):
         super().__init__(init_cfg=init_cfg)
-        self.net = create_tresnet(f"tresnet_{arch}", num_classes=0, norm=norm, layers=layers, width=width,
+        self.net = build_backbone(arch, norm=norm, layers=layers, width=width, sync_norm=sync_norm,
                                   lean_memory=lean_memory)
-        if sync_norm:  # DDP: statistics across processes (use this, not mmengine's sync_bn: see norm.py)
-            convert_norm(self.net, self.net.norm, sync=True)
         if not out_indices or not all(0 <= i <= 3 for i in out_indices):
             raise ConfigError(f"out_indices must be a non-empty subset of 0..3, got {out_indices}")
         if not -1 <= frozen_stages <= 4:
@@ -52,19 +51,12 @@ class TResNetBackbone(BaseModule):
         self._freeze_stages()
 
     def init_weights(self) -> None:
-        cfg = self.init_cfg or {}
-        if isinstance(cfg, dict) and cfg.get("type") == "Pretrained":
-            ckpt = cfg["checkpoint"]
-            prefix = cfg.get("prefix")
-            source = ckpt
-            if prefix:
-                from ..backbone.weights import extract_state_dict, read_checkpoint
-                sd, _ = extract_state_dict(read_checkpoint(ckpt))
-                source = {k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)}
-            report = load_tresnet_weights(self.net, source, strict=True, skip_head=True)
-            print_log(f"TResNet backbone initialised from {ckpt}: {report}", logger="current")
+        checkpoint, prefix = pretrained_source(self.init_cfg)
+        if checkpoint:
+            report = load_tresnet_weights(self.net, under_prefix(checkpoint, prefix), strict=True, skip_head=True)
+            print_log(f"TResNet backbone initialised from {checkpoint}: {report}", logger="current")
             self._is_init = True
-        elif cfg:
+        elif self.init_cfg:
             super().init_weights()
         # else: keep the TResNet's own initialisation (kaiming, zero-init residual norms)
 

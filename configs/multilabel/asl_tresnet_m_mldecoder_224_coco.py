@@ -1,3 +1,0 @@
-# TResNet-M 224 with the ML-Decoder-style head instead of GAP (reference: 84.2 mAP with 21K pretraining).
-_base_ = ['./asl_tresnet_m_224_coco.py']
-model = dict(head=dict(_delete_=True, type='mldecoder', embed_dim=768, num_groups=80, num_heads=8))

@@ -1,0 +1,113 @@
+"""ASL against its formula (independent reference written here), and the metrics against scikit-learn / hand."""
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import average_precision_score
+
+from tresnet_tasks.classification import (AsymmetricLoss, MultiLabelBCELoss, MultiLabelFocalLoss, average_precision,
+                                      multilabel_metrics)
+
+
+def reference_asl(x, y, gamma_neg, gamma_pos, clip, eps):
+    """The formula of REFERENCE.md section 4, elementwise in float64."""
+    x, y = x.double(), y.double()
+    total = torch.zeros((), dtype=torch.float64)
+    for xi, yi in zip(x.flatten().tolist(), y.flatten().tolist()):
+        p = 1 / (1 + np.exp(-xi))
+        pm = max(p - clip, 0.0)
+        if yi == 1:
+            total -= (1 - p) ** gamma_pos * np.log(max(p, eps))
+        else:
+            total -= pm ** gamma_neg * np.log(max(1 - pm, eps))
+    return total
+
+
+@pytest.mark.parametrize("gamma_neg,gamma_pos,clip", [(4, 0, 0.05), (4, 1, 0.05), (2, 2, 0.0), (0, 0, 0.0),
+                                                      (3, 0.5, 0.2)])
+def test_loss_equals_formula(gamma_neg, gamma_pos, clip):
+    g = torch.Generator().manual_seed(int(gamma_neg * 10 + gamma_pos))
+    x = torch.randn(6, 9, generator=g) * 3
+    y = (torch.rand(6, 9, generator=g) > 0.6).float()
+    loss = AsymmetricLoss(gamma_neg, gamma_pos, clip, 1e-8)(x, y)
+    assert loss.dtype == torch.float32
+    assert loss.item() == pytest.approx(reference_asl(x, y, gamma_neg, gamma_pos, clip, 1e-8).item(), rel=1e-5)
+
+
+def test_bce_and_focal_special_cases():
+    x = torch.randn(5, 7)
+    y = (torch.rand(5, 7) > 0.5).float()
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(x, y, reduction="sum")
+    assert MultiLabelBCELoss()(x, y).item() == pytest.approx(bce.item(), rel=1e-5)
+    assert MultiLabelFocalLoss(2.0)(x, y).item() == pytest.approx(reference_asl(x, y, 2, 2, 0, 1e-8).item(), rel=1e-5)
+
+
+def test_extreme_logits_and_fp16_are_finite():
+    x = torch.tensor([[100.0, -100.0, 30.0, -30.0]], requires_grad=True)
+    y = torch.tensor([[0.0, 1.0, 1.0, 0.0]])
+    for detach in (True, False):
+        loss = AsymmetricLoss(detach_focus=detach)(x, y)
+        (g,) = torch.autograd.grad(loss, x)
+        assert torch.isfinite(loss) and torch.isfinite(g).all()
+    xh = (torch.randn(4, 80) * 20).half().requires_grad_()
+    yh = (torch.rand(4, 80) > 0.9).half()
+    loss = AsymmetricLoss()(xh, yh)
+    loss.backward()
+    assert loss.dtype == torch.float32 and torch.isfinite(loss) and torch.isfinite(xh.grad).all()
+
+
+def test_detached_gradient_equals_analytic():
+    """With the focusing weight w constant: dL/dx = -w * (y (1 - p) - (1 - y) p [p_m > 0 or clip == 0]) ..."""
+    gamma_neg, gamma_pos, clip = 4.0, 1.0, 0.05
+    x = torch.randn(3, 11, dtype=torch.float64) * 2
+    x.requires_grad_()
+    y = (torch.rand(3, 11) > 0.5).double()
+    loss = AsymmetricLoss(gamma_neg, gamma_pos, clip, 1e-12, detach_focus=True)(x, y)
+    (grad,) = torch.autograd.grad(loss, x)
+    p = torch.sigmoid(x.detach())
+    pm = (p - clip).clamp(min=0)
+    w_pos = (1 - p) ** gamma_pos
+    w_neg = pm ** gamma_neg
+    # d/dx [-log p] = -(1 - p);  d/dx [-log(1 - p_m)] = p (1 - p) / (1 - p_m) where p_m > 0, else 0
+    analytic = y * w_pos * (-(1 - p)) + (1 - y) * w_neg * torch.where(pm > 0, p * (1 - p) / (1 - pm),
+                                                                       torch.zeros_like(p))
+    assert torch.allclose(grad, analytic.to(grad.dtype), atol=1e-5)
+    # and the caller's grad mode is untouched
+    with torch.no_grad():
+        AsymmetricLoss()(x, y)
+        assert not torch.is_grad_enabled()
+
+
+def test_map_equals_sklearn_on_random_data():
+    rng = np.random.default_rng(0)
+    scores = rng.random((200, 12))
+    targets = (rng.random((200, 12)) < 0.2).astype(int)
+    m = multilabel_metrics(scores, targets)
+    assert m["mAP"] == pytest.approx(100 * average_precision_score(targets, scores, average="macro"), abs=1e-9)
+    # ties: a tie group is one threshold, as in sklearn
+    tied = np.round(scores, 1)
+    assert multilabel_metrics(tied, targets)["mAP"] == pytest.approx(
+        100 * average_precision_score(targets, tied, average="macro"), abs=1e-9)
+
+
+def test_ap_known_answer_and_empty_classes():
+    # positives at ranks 1 and 3 of 4: AP = (1/1 + 2/3) / 2
+    assert average_precision(np.array([0.9, 0.8, 0.7, 0.1]), np.array([1, 0, 1, 0])) == pytest.approx(5 / 6)
+    scores = np.array([[0.9, 0.2], [0.1, 0.3]])
+    targets = np.array([[1, 0], [0, 0]])  # class 1 has no positive
+    assert multilabel_metrics(scores, targets)["mAP"] == pytest.approx(100.0)
+    assert multilabel_metrics(scores, targets)["num_empty_classes"] == 1
+    assert multilabel_metrics(scores, targets, empty_class="zero")["mAP"] == pytest.approx(50.0)
+
+
+def test_cf1_of1_hand_computed():
+    # 3 images x 2 classes, threshold 0.5
+    scores = np.array([[0.9, 0.6], [0.4, 0.7], [0.8, 0.2]])
+    targets = np.array([[1, 0], [1, 1], [0, 0]])
+    # predictions: [1,1],[0,1],[1,0]; class 0: TP1 FP1 FN1; class 1: TP1 FP1 FN0
+    m = multilabel_metrics(scores, targets, threshold=0.5)
+    cp, cr = (0.5 + 0.5) / 2, (0.5 + 1.0) / 2
+    op, orc = 2 / 4, 2 / 3
+    assert m["CP"] == pytest.approx(100 * cp) and m["CR"] == pytest.approx(100 * cr)
+    assert m["CF1"] == pytest.approx(100 * 2 * cp * cr / (cp + cr))
+    assert m["OP"] == pytest.approx(100 * op) and m["OR"] == pytest.approx(100 * orc)
+    assert m["OF1"] == pytest.approx(100 * 2 * op * orc / (op + orc))

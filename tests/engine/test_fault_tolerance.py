@@ -1,0 +1,187 @@
+"""Scale-out and fault tolerance: exact resume after SIGKILL, non-finite loss, bad input across the tools, and
+2-process DDP (gloo, CPU) with evaluation equal to a single process."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from tests.helpers import ROOT, run_tool
+from tresnet_tasks.data.synthetic import make_cifar_pickles
+
+DEMO = "configs/transfer/tresnet-m-tiny_64px_shapes-cifar10.py"
+
+
+@pytest.fixture(scope="module")
+def cifar_root(tmp_path_factory):
+    # enough images per epoch (24 iterations) that a kill lands inside an epoch
+    return make_cifar_pickles(str(tmp_path_factory.mktemp("cifar")), 10, num_train=768, num_test=64)
+
+
+def _opts(root, epochs=3):
+    # no random flip: augmentation randomness drawn in the main process is not part of a checkpoint
+    return ["--cfg-options", f"data_root={root}/", f"train_cfg.max_epochs={epochs}", "train_cfg.val_interval=10",
+            f"param_scheduler.0.end={epochs}", "train_dataloader.dataset.pipeline.2.prob=0.0",
+            "default_hooks.checkpoint.max_keep_ckpts=5"]
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_reaches_the_same_weights(cifar_root, tmp_path):
+    ref_dir, cut_dir = tmp_path / "ref", tmp_path / "cut"
+    run_tool("tools/train.py", DEMO, "--work-dir", str(ref_dir), *_opts(cifar_root))
+    cmd = [sys.executable, "tools/train.py", DEMO, "--work-dir", str(cut_dir), *_opts(cifar_root)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 600
+    while not (cut_dir / "epoch_2.pth").exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.3)  # into epoch 3
+    assert proc.poll() is None, "training finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (cut_dir / "epoch_3.pth").exists()
+    out = run_tool("tools/train.py", DEMO, "--work-dir", str(cut_dir), "--resume", *_opts(cifar_root)).output
+    assert "resumed epoch: 2" in out.replace("Resumed", "resumed").lower() or "resumed" in out.lower()
+    ref = torch.load(ref_dir / "epoch_3.pth", map_location="cpu", weights_only=False)
+    cut = torch.load(cut_dir / "epoch_3.pth", map_location="cpu", weights_only=False)
+    for part in ("state_dict", "ema_state_dict"):
+        for k, v in ref[part].items():
+            if v.is_floating_point():
+                assert (v - cut[part][k]).abs().max() <= 1e-6, (part, k)
+            else:
+                assert torch.equal(v, cut[part][k]), (part, k)
+    assert ref["meta"]["iter"] == cut["meta"]["iter"]
+    for ckpt in cut_dir.glob("*.pth"):  # atomic writes: whatever the kill hit, every checkpoint file is whole
+        torch.load(ckpt, map_location="cpu", weights_only=False)
+
+
+def test_nonfinite_loss_stops_or_skips():
+    from mmengine.logging import MessageHub
+    from tresnet_tasks.engine.optim import GuardedOptimWrapper
+    MessageHub.get_instance("nonfinite_test").update_info("iter", 41)
+    w = torch.nn.Parameter(torch.ones(3))
+    stop = GuardedOptimWrapper(optimizer=torch.optim.SGD([w], lr=0.1))
+    with pytest.raises(FloatingPointError, match="non-finite loss .* at iteration 42"):
+        stop.update_params((w * float("nan")).sum())
+    skip = GuardedOptimWrapper(optimizer=torch.optim.SGD([w], lr=0.1), nonfinite="skip")
+    skip.update_params((w * float("inf")).sum())
+    assert torch.equal(w.detach(), torch.ones(3)) and skip.skipped_steps == 1
+    skip.update_params((w * 2).sum())
+    assert torch.allclose(w.detach(), torch.full((3,), 0.8))
+
+
+BAD_INPUTS = [  # (what, tool args, expected one-line message)
+    ("config path", ["tools/train.py", "configs/nope.py"], "config file not found: configs/nope.py"),
+    ("config key typo", ["tools/train.py", DEMO, "--cfg-options", "train_dataloader.batch_sise=4"],
+     "did you mean train_dataloader.batch_size?"),
+    ("cfg-options type", ["tools/train.py", DEMO, "--cfg-options", "train_dataloader.batch_size=abc"],
+     "expected int like the config's 32, got str"),
+    ("missing dataset root", ["tools/train.py", DEMO, "--cfg-options", "data_root=/nonexistent/"],
+     "missing .* in /nonexistent/cifar-10-batches-py .*folder does not exist"),
+    ("missing checkpoint", ["tools/test.py", DEMO, "/nonexistent.pth"], "checkpoint not found: /nonexistent.pth"),
+    ("missing resume checkpoint", ["tools/train.py", DEMO, "--resume", "/nonexistent.pth"],
+     "--resume checkpoint not found"),
+    ("mmengine sync_bn", ["tools/train.py", DEMO, "--cfg-options", "sync_bn=torch"],
+     "set model.sync_norm=True"),
+]
+
+
+def test_sync_norm_conversion_keeps_activation_and_weights():
+    import copy
+    from tresnet_tasks import convert_norm, create_tresnet
+    from tresnet_tasks.backbone.norm_act import SyncBatchNormAct2d
+    model = create_tresnet("tresnet_m", layers=(1, 1, 1, 1), width=0.25, norm="bn")
+    synced = convert_norm(copy.deepcopy(model), "bn", sync=True)
+    layers = [m for m in synced.modules() if isinstance(m, SyncBatchNormAct2d)]
+    assert layers and layers[0].activation == "leaky_relu" and layers[0].activation_param == 0.01
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), synced.state_dict().values()))
+
+
+@pytest.mark.parametrize("what,args,expected", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_gets_one_clear_line(tmp_path, what, args, expected):
+    import re
+    proc = run_tool(*args, "--work-dir", str(tmp_path / "w"), check=False, timeout=300)
+    last = proc.output.strip().splitlines()[-1]
+    assert proc.returncode == 2 and re.search(expected, last), f"{what}: rc={proc.returncode} {last}"
+
+
+def test_checkpoint_of_another_class_count_is_refused(cifar_root, tmp_path):
+    from tresnet_tasks import create_tresnet
+    path = tmp_path / "other.pth"
+    torch.save({"state_dict": create_tresnet("tresnet_l", norm="bn", num_classes=5).state_dict()}, path)
+    proc = run_tool("tools/train.py", DEMO, "--work-dir", str(tmp_path / "w"), "--cfg-options",
+                    f"data_root={cifar_root}/", f"model.pretrained={path}", check=False, timeout=300)
+    last = proc.output.strip().splitlines()[-1]
+    assert proc.returncode == 2 and "checkpoint is tresnet_l but the model is custom TResNet" in last
+
+
+def _free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _dist(tool, *args, nproc=2):
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(nproc), "--master_addr",
+           "127.0.0.1", "--master_port", str(_free_port()), tool, *args, "--launcher", "pytorch"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "PYTHONPATH": ROOT, "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    return proc.stdout + proc.stderr
+
+
+def _metrics(work_dir):
+    files = sorted(work_dir.glob("*/*.json"))
+    return json.loads(files[-1].read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", ["transfer", "multilabel", "detection"])
+def test_ddp_two_processes_train_and_sharded_eval_equals_single(task, cifar_root, tmp_path_factory, tmp_path):
+    from tresnet_tasks.data.synthetic import ALL_SHAPES, make_shapes_coco
+    if task == "transfer":
+        cfg, root = DEMO, cifar_root
+    elif task == "multilabel":
+        cfg = "configs/multilabel/asl_tresnet-m-tiny_128px_shapes.py"
+        root = make_shapes_coco(str(tmp_path_factory.mktemp("ml")), 40, 21, 96, shapes=ALL_SHAPES)
+    else:
+        cfg = "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py"
+        root = make_shapes_coco(str(tmp_path_factory.mktemp("det")), 40, 21, 128)
+    opts = ["--cfg-options", f"data_root={root}/", "env_cfg.dist_cfg.backend=gloo", "train_cfg.max_epochs=1",
+            "train_cfg.val_interval=1"]
+    if task != "detection":
+        opts.append("param_scheduler.0.end=1")
+    else:
+        opts.append("param_scheduler.1.end=1")
+    _dist("tools/train.py", cfg, "--work-dir", str(tmp_path / "train"), *opts)
+    ckpt = tmp_path / "train" / "epoch_1.pth"
+    assert ckpt.is_file()
+    test_opts = opts[:1] + [o for o in opts[1:] if o.startswith(("data_root", "env_cfg"))]
+    _dist("tools/test.py", cfg, str(ckpt), "--work-dir", str(tmp_path / "dist"), *test_opts)
+    run_tool("tools/test.py", cfg, str(ckpt), "--work-dir", str(tmp_path / "single"), *test_opts)
+    dist, single = _metrics(tmp_path / "dist"), _metrics(tmp_path / "single")
+    keys = [k for k in single if k not in ("data_time", "time")]
+    assert keys and all(abs(dist[k] - single[k]) < 1e-6 for k in keys), (dist, single)
+
+
+@pytest.mark.parametrize("script,args,expected", [
+    ("tools/slurm_train.sh", ["gpu", "job", "cfg.py", "work", "--resume"],
+     ["-p gpu", "--job-name=job", "--gres=gpu:4", "--ntasks=4", "tools/train.py cfg.py --work-dir=work --resume",
+      "--launcher=slurm"]),
+    ("tools/slurm_test.sh", ["gpu", "job", "cfg.py", "ckpt.pth", "--out", "r.pkl"],
+     ["-p gpu", "--gres=gpu:4", "tools/test.py cfg.py ckpt.pth --out r.pkl", "--launcher=slurm"]),
+])
+def test_slurm_scripts_build_the_srun_command(tmp_path, script, args, expected):
+    """No Slurm here: a stand-in `srun` records the command the scripts would submit."""
+    fake = tmp_path / "srun"
+    fake.write_text('#!/usr/bin/env bash\necho "srun $*"\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "GPUS": "4"}
+    out = subprocess.run(["bash", script, *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                         check=True).stdout
+    for part in expected:
+        assert part in out, (part, out)

@@ -1,0 +1,1 @@
+"""Measurement for ``tools/benchmark.py``: throughput, bytes saved for backward, peak memory (``measure``)."""

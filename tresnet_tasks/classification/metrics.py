@@ -1,0 +1,164 @@
+"""Classification metrics, registered in mmengine's METRICS.
+
+Multi-label: mAP (non-interpolated AP per class, averaged) and CP/CR/CF1/OP/OR/OF1 at a threshold.
+
+AP of one class = sum over distinct score thresholds of (recall step) x (precision there): the mean of the
+precision at each positive's rank when scores are distinct. Tied scores form one threshold (as scikit-learn's
+``average_precision_score``), so the result does not depend on the order of ties. A class with no positive in the
+ground truth has no defined AP: it is left out of the mean by default (as torchmetrics; ``empty_class='zero'``
+counts it as 0, as the ASL code does), and the number of such classes is reported.
+
+Single-label: top-1 / top-5 accuracy, per-class accuracy and the confusion matrix (JSON).
+
+Written here rather than taken from mmpretrain (not in this stack: it pins its own mmcv range) or torchmetrics (one
+more dependency for a few numpy lines); the tests check them against scikit-learn.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
+from mmengine.registry import METRICS
+
+
+def average_precision(scores: np.ndarray, targets: np.ndarray) -> float:
+    """Non-interpolated AP of one class; NaN when there is no positive."""
+    targets = targets.astype(bool)
+    n_pos = int(targets.sum())
+    if n_pos == 0:
+        return float("nan")
+    order = np.argsort(-scores, kind="mergesort")
+    s, t = scores[order], targets[order]
+    tp = np.cumsum(t)
+    # keep the last index of each group of equal scores: one threshold per distinct score
+    last = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1]
+    tp_at, n_at = tp[last], last + 1
+    precision = tp_at / n_at
+    recall_step = np.diff(np.r_[0, tp_at]) / n_pos
+    return float((recall_step * precision).sum())
+
+
+def multilabel_metrics(scores: np.ndarray, targets: np.ndarray, threshold: float = 0.5,
+                       empty_class: str = "exclude") -> Dict[str, object]:
+    """All metrics (x100) plus per-class AP. ``scores``: (N, C) probabilities; ``targets``: (N, C) in {0, 1}."""
+    scores, targets = np.asarray(scores, dtype=np.float64), np.asarray(targets) > 0.5
+    if scores.shape != targets.shape or scores.ndim != 2:
+        raise ValueError(f"scores {scores.shape} and targets {targets.shape} must be the same (N, C)")
+    ap = np.array([average_precision(scores[:, c], targets[:, c]) for c in range(scores.shape[1])])
+    empty = np.isnan(ap)
+    if empty_class == "zero":
+        valid_ap = np.where(empty, 0.0, ap)
+    elif empty_class == "exclude":
+        valid_ap = ap[~empty]
+    else:
+        raise ValueError("empty_class must be 'exclude' or 'zero'")
+    pred = scores >= threshold
+    tp = (pred & targets).sum(0).astype(np.float64)
+    n_pred = pred.sum(0).astype(np.float64)
+    n_true = targets.sum(0).astype(np.float64)
+    # per-class precision is 0 for a class never predicted; recall is averaged over classes with positives
+    cp = float(np.mean(np.divide(tp, n_pred, out=np.zeros_like(tp), where=n_pred > 0)))
+    cr = float(np.mean((tp / np.maximum(n_true, 1))[n_true > 0])) if (n_true > 0).any() else 0.0
+    op = float(tp.sum() / n_pred.sum()) if n_pred.sum() > 0 else 0.0
+    orc = float(tp.sum() / n_true.sum()) if n_true.sum() > 0 else 0.0
+
+    def f1(p, r):
+        return 2 * p * r / (p + r) if p + r > 0 else 0.0
+
+    return {"mAP": 100 * float(valid_ap.mean()) if valid_ap.size else 0.0,
+            "CP": 100 * cp, "CR": 100 * cr, "CF1": 100 * f1(cp, cr),
+            "OP": 100 * op, "OR": 100 * orc, "OF1": 100 * f1(op, orc),
+            "num_empty_classes": int(empty.sum()),
+            "per_class_AP": [None if np.isnan(a) else 100 * float(a) for a in ap]}
+
+
+@METRICS.register_module()
+class MultiLabelMetric(BaseMetric):
+    """mAP + CP/CR/CF1/OP/OR/OF1 over the whole (gathered) evaluation set.
+
+    Per-class AP is printed in the log and, with ``outfile_prefix``, written to ``<prefix>.per_class_ap.json``.
+    """
+
+    default_prefix = "multilabel"
+
+    def __init__(self, threshold: float = 0.5, empty_class: str = "exclude", outfile_prefix: Optional[str] = None,
+                 collect_device: str = "cpu", prefix: Optional[str] = None):
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.threshold = threshold
+        self.empty_class = empty_class
+        self.outfile_prefix = outfile_prefix
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        for sample in data_samples:
+            self.results.append((sample["scores"].float().cpu().numpy(), sample["gt"].cpu().numpy(),
+                                 sample.get("img_path")))
+
+    def compute_metrics(self, results: List) -> Dict[str, float]:
+        scores = np.stack([r[0] for r in results])
+        targets = np.stack([r[1] for r in results])
+        m = multilabel_metrics(scores, targets, self.threshold, self.empty_class)
+        classes = (self.dataset_meta or {}).get("classes") or [str(i) for i in range(scores.shape[1])]
+        per_class = {str(c): a for c, a in zip(classes, m.pop("per_class_AP"))}
+        table = ", ".join(f"{c}: {'n/a' if a is None else f'{a:.1f}'}" for c, a in per_class.items())
+        print_log(f"per-class AP ({len(results)} images): {table}", logger="current")
+        if m["num_empty_classes"]:
+            print_log(f"{m['num_empty_classes']} class(es) have no positive image and are "
+                      f"{'left out of' if self.empty_class == 'exclude' else 'counted as 0 in'} the mAP",
+                      logger="current", level=30)
+        if self.outfile_prefix:
+            os.makedirs(os.path.dirname(os.path.abspath(self.outfile_prefix)), exist_ok=True)
+            with open(f"{self.outfile_prefix}.per_class_ap.json", "w", encoding="utf-8") as f:
+                json.dump({"metrics": m, "per_class_AP": per_class, "threshold": self.threshold}, f, indent=1)
+        return {k: float(v) for k, v in m.items()}
+
+
+
+def topk_accuracy(scores: np.ndarray, labels: np.ndarray, k: int) -> float:
+    k = min(k, scores.shape[1])
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return float(100 * np.mean(np.any(top == labels[:, None], axis=1)))
+
+
+def confusion_matrix(pred: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """cm[true, predicted] counts."""
+    cm = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(cm, (labels, pred), 1)
+    return cm
+
+
+@METRICS.register_module()
+class ClassificationMetric(BaseMetric):
+    """top-1 and top-k accuracy (x100); with ``outfile_prefix``, ``<prefix>.confusion.json`` holds the confusion
+    matrix and per-class accuracy."""
+
+    default_prefix = "accuracy"
+
+    def __init__(self, topk: Sequence[int] = (1, 5), outfile_prefix: Optional[str] = None,
+                 collect_device: str = "cpu", prefix: Optional[str] = None):
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.topk = tuple(topk)
+        self.outfile_prefix = outfile_prefix
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        for s in data_samples:
+            self.results.append((s["scores"].float().cpu().numpy(), int(s["gt"])))
+
+    def compute_metrics(self, results: List) -> Dict[str, float]:
+        scores = np.stack([r[0] for r in results])
+        labels = np.array([r[1] for r in results])
+        out = {f"top{k}": topk_accuracy(scores, labels, k) for k in self.topk}
+        if self.outfile_prefix:
+            n = scores.shape[1]
+            cm = confusion_matrix(scores.argmax(1), labels, n)
+            support = cm.sum(1)
+            per_class = np.divide(np.diag(cm), support, out=np.full(n, np.nan), where=support > 0) * 100
+            classes = (self.dataset_meta or {}).get("classes") or [str(i) for i in range(n)]
+            os.makedirs(os.path.dirname(os.path.abspath(self.outfile_prefix)), exist_ok=True)
+            with open(f"{self.outfile_prefix}.confusion.json", "w", encoding="utf-8") as f:
+                json.dump({"metrics": out, "classes": list(classes), "confusion": cm.tolist(),
+                           "per_class_accuracy": [None if np.isnan(a) else float(a) for a in per_class]}, f)
+        return out

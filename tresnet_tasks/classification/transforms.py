@@ -1,0 +1,123 @@
+"""Image transforms for the classification tasks (multi-label and transfer), as mmengine pipeline steps.
+
+Images stay PIL RGB until ``PackClsInputs``, which emits a uint8 CHW tensor: the model's data preprocessor scales
+to [0, 1] (TResNet uses no mean/std normalisation). RandAugment is timm's; Cutout is the ASL recipe's PIL cutout.
+"""
+from __future__ import annotations
+
+import random
+from typing import Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.registry import TRANSFORMS
+from PIL import Image, ImageDraw
+
+from ..data.images import skip_unreadable
+
+
+@TRANSFORMS.register_module()
+class LoadImagePIL:
+    """Read ``results['img_path']`` as RGB. An unreadable or corrupt image returns None, which mmengine's
+    dataset answers by drawing another sample (training) and which raises in test mode; each bad file is logged
+    once with its path."""
+
+    def __call__(self, results: dict) -> Optional[dict]:
+        if isinstance(results.get("img"), np.ndarray):  # in-memory datasets (CIFAR): HWC uint8
+            results["img"] = Image.fromarray(results["img"])
+            results["ori_shape"] = (results["img"].height, results["img"].width)
+            return results
+        path = results["img_path"]
+        try:
+            with Image.open(path) as img:
+                results["img"] = img.convert("RGB")
+        except (OSError, ValueError, SyntaxError) as exc:
+            skip_unreadable(path, str(exc))  # see data/images.py: skipped in training, an error in evaluation
+            return None
+        results["ori_shape"] = (results["img"].height, results["img"].width)
+        return results
+
+
+@TRANSFORMS.register_module()
+class SquishResize:
+    """Resize to exactly ``size`` (H, W), ignoring the aspect ratio (the ASL/TResNet 448 evaluation)."""
+
+    def __init__(self, size: Union[int, Sequence[int]]):
+        self.size = (size, size) if isinstance(size, int) else tuple(size)
+        if self.size[0] % 4 or self.size[1] % 4:
+            raise ValueError(f"TResNet needs sizes divisible by 4 (32 for dense tasks), got {self.size}")
+
+    def __call__(self, results: dict) -> dict:
+        results["img"] = results["img"].resize((self.size[1], self.size[0]), Image.BILINEAR)
+        return results
+
+
+@TRANSFORMS.register_module()
+class ResizeCenterCrop:
+    """Resize the short side to ``size / crop_pct`` then centre-crop ``size`` (ImageNet-style 224 evaluation)."""
+
+    def __init__(self, size: int, crop_pct: float = 0.875):
+        if size % 4:
+            raise ValueError(f"TResNet needs sizes divisible by 4 (32 for dense tasks), got {size}")
+        self.size, self.crop_pct = size, crop_pct
+
+    def __call__(self, results: dict) -> dict:
+        from torchvision.transforms import functional as TF
+        img = TF.resize(results["img"], int(round(self.size / self.crop_pct)))
+        results["img"] = TF.center_crop(img, [self.size, self.size])
+        return results
+
+
+@TRANSFORMS.register_module()
+class CutoutPIL:
+    """Paint one rectangle of random colour, ``factor`` x the image size, at a random centre (ASL's CutoutPIL)."""
+
+    def __init__(self, factor: float = 0.5, prob: float = 1.0):
+        self.factor, self.prob = factor, prob
+
+    def __call__(self, results: dict) -> dict:
+        if random.random() >= self.prob:
+            return results
+        img = results["img"].copy()
+        w, h = img.size
+        ch, cw = int(self.factor * h + 0.5), int(self.factor * w + 0.5)
+        y, x = random.randint(0, h), random.randint(0, w)
+        box = (max(0, x - cw // 2), max(0, y - ch // 2), min(w, x + cw // 2), min(h, y + ch // 2))
+        ImageDraw.Draw(img).rectangle(box, fill=tuple(random.randint(0, 255) for _ in range(3)))
+        results["img"] = img
+        return results
+
+
+@TRANSFORMS.register_module()
+class TimmRandAugment:
+    """timm's RandAugment (``config_str`` as in timm, e.g. ``rand-m9-mstd0.5``)."""
+
+    def __init__(self, config_str: str = "rand-m9-mstd0.5", img_mean=(124, 116, 104)):
+        from timm.data.auto_augment import rand_augment_transform
+        self.op = rand_augment_transform(config_str, dict(translate_const=100, img_mean=tuple(img_mean)))
+
+    def __call__(self, results: dict) -> dict:
+        results["img"] = self.op(results["img"])
+        return results
+
+
+@TRANSFORMS.register_module()
+class RandomHorizontalFlipPIL:
+    def __init__(self, prob: float = 0.5):
+        self.prob = prob
+
+    def __call__(self, results: dict) -> dict:
+        if random.random() < self.prob:
+            results["img"] = results["img"].transpose(Image.FLIP_LEFT_RIGHT)
+        return results
+
+
+@TRANSFORMS.register_module()
+class PackClsInputs:
+    """-> ``{'inputs': uint8 (3, H, W), 'data_samples': {'gt': target, 'img_path': path}}``."""
+
+    def __call__(self, results: dict) -> dict:
+        arr = np.asarray(results["img"], dtype=np.uint8)
+        inputs = torch.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))
+        sample = {"gt": torch.as_tensor(results.get("gt", -1)), "img_path": results.get("img_path", "")}
+        return {"inputs": inputs, "data_samples": sample}

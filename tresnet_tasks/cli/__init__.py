@@ -1,0 +1,2 @@
+"""What the tools in ``tools/`` share: arguments and one-line errors (``args``), config loading (``config``),
+distributed start-up (``launch``), image inputs of the inference tools (``inputs``)."""
