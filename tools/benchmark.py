@@ -125,7 +125,7 @@ class Bench:
 
 # The peer at its best here too: mmdet's FCOS-R50 in channels_last (TResNet converts its inputs to channels_last
 # itself, so the FPN and head after it run NHWC as well).
-DEFAULT_DET_MODELS = ["configs/fcos_tresnet_m_coco.py@iabn_torch", "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py::cl",
+DEFAULT_DET_MODELS = ["configs/fcos/fcos_tresnet-m_fpn_gn-head_1x_coco.py@iabn_torch", "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py::cl",
                       "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py"]
 DEFAULT_DET_BASELINE = "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py::cl"
 
@@ -156,7 +156,7 @@ class DetBench:
         from mmdet.registry import MODELS
         from mmdet.utils import register_all_modules
         register_all_modules(init_default_scope=True)
-        import tresnet_tasks.detection  # noqa: F401 - registers the TResNet backbone
+        import tresnet_tasks.registry  # noqa: F401 - registers the TResNet backbone
         self.spec, self.args, self.device = spec, args, device
         self.model = MODELS.build(det_config(spec).model).to(device)
         self.channels_last = spec.endswith("::cl")

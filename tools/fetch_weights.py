@@ -16,6 +16,9 @@ import os.path as osp
 import shutil
 import sys
 
+from tresnet_tasks.cli.args import clear_errors
+from tresnet_tasks.fileio import hub_cache_dir, known_weights, resolve_weights
+from tresnet_tasks.fileio.hub import cached_file
 
 
 def parse_args(argv=None):
@@ -38,8 +41,6 @@ def sha256_of(path: str) -> str:
 
 
 def list_known() -> None:
-    from tresnet_tasks.fileio import hub_cache_dir, known_weights
-    from tresnet_tasks.fileio.hub import cached_file
     rows = [("name", "input", "classes", "trained on", "cached here")]
     for tag, info in sorted(known_weights().items()):
         rows.append((tag, "x".join(map(str, info.input_size[1:])), str(info.num_classes), info.trained_on,
@@ -51,7 +52,6 @@ def list_known() -> None:
 
 
 def fetch(names, out_dir=None) -> None:
-    from tresnet_tasks.fileio import resolve_weights
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
     for name in names:
@@ -69,7 +69,6 @@ def fetch(names, out_dir=None) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from tresnet_tasks.cli.args import clear_errors
     with clear_errors("fetch_weights"):
         if args.list:
             list_known()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 
 from tresnet_tasks.cli.args import add_trust_arg, clear_errors
+from tresnet_tasks.cli.infer import run
 from tresnet_tasks.registry import register_all_modules
 
 
@@ -39,7 +40,6 @@ def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
     with clear_errors("infer"):
-        from tresnet_tasks.cli.infer import run
         return run(args)
 
 

@@ -7,10 +7,10 @@ Detection configs report COCO box mAP (pycocotools COCOeval) and write the predi
 from __future__ import annotations
 
 import argparse
-import os
 import os.path as osp
 
-from tresnet_tasks.cli.args import add_common_args, apply_common_args, check_named_checkpoint, clear_errors
+from tresnet_tasks.cli.args import (add_common_args, apply_common_args, check_named_checkpoint, clear_errors,
+                                    parse_tool_args)
 from tresnet_tasks.cli.config import load_config
 from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
 from tresnet_tasks.engine.precision import enable_bf16
@@ -30,10 +30,7 @@ def parse_args(argv=None):
     parser.add_argument("--bf16", action="store_true",
                         help="run the network in bfloat16 autocast (CPUs with AVX-512 BF16/AMX: about 2x); "
                              "post-processing and metrics stay in float32")
-    args = parser.parse_args(argv)
-    if "LOCAL_RANK" not in os.environ:
-        os.environ["LOCAL_RANK"] = str(args.local_rank)
-    return args
+    return parse_tool_args(parser, argv)
 
 
 def build_cfg(args):

@@ -6,13 +6,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import os.path as osp
 import sys
 
 import torch
 
-from tresnet_tasks.cli.args import add_common_args, apply_common_args, apply_trust, clear_errors
+from tresnet_tasks.cli.args import add_common_args, apply_common_args, apply_trust, clear_errors, parse_tool_args
 from tresnet_tasks.cli.config import load_config
 from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
 from tresnet_tasks.engine.checkpoint import (find_resumable_checkpoint, install_atomic_checkpoint_writes,
@@ -33,10 +32,7 @@ def parse_args(argv=None):
                         help="scale the learning rate linearly by (GPUs x batch per GPU) / auto_scale_lr.base_batch_size")
     parser.add_argument("--resume", nargs="?", type=str, const="auto",
                         help="resume from the given checkpoint, or (no value) from the latest one in the work dir")
-    args = parser.parse_args(argv)
-    if "LOCAL_RANK" not in os.environ:
-        os.environ["LOCAL_RANK"] = str(args.local_rank)
-    return args
+    return parse_tool_args(parser, argv)
 
 
 def build_cfg(args):

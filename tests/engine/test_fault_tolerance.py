@@ -169,18 +169,25 @@ def test_ddp_two_processes_train_and_sharded_eval_equals_single(task, cifar_root
 
 
 @pytest.mark.parametrize("script,args,expected", [
+    ("tools/dist_train.sh", ["cfg.py", "8", "--amp"],
+     ["python -m torch.distributed.run --nnodes=2 --node_rank=1 --master_addr=host0 --nproc_per_node=8",
+      "tools/train.py cfg.py --amp --launcher pytorch"]),
+    ("tools/dist_test.sh", ["cfg.py", "ckpt.pth", "4"],
+     ["--nproc_per_node=4", "tools/test.py cfg.py ckpt.pth --launcher pytorch"]),
     ("tools/slurm_train.sh", ["gpu", "job", "cfg.py", "work", "--resume"],
      ["-p gpu", "--job-name=job", "--gres=gpu:4", "--ntasks=4", "tools/train.py cfg.py --work-dir=work --resume",
       "--launcher=slurm"]),
     ("tools/slurm_test.sh", ["gpu", "job", "cfg.py", "ckpt.pth", "--out", "r.pkl"],
      ["-p gpu", "--gres=gpu:4", "tools/test.py cfg.py ckpt.pth --out r.pkl", "--launcher=slurm"]),
 ])
-def test_slurm_scripts_build_the_srun_command(tmp_path, script, args, expected):
-    """No Slurm here: a stand-in `srun` records the command the scripts would submit."""
-    fake = tmp_path / "srun"
-    fake.write_text('#!/usr/bin/env bash\necho "srun $*"\n')
-    fake.chmod(0o755)
-    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "GPUS": "4"}
+def test_launch_scripts_build_the_command(tmp_path, script, args, expected):
+    """No Slurm and one machine here: stand-in `srun` / `python` record the command the scripts would run."""
+    for name in ("srun", "python"):
+        fake = tmp_path / name
+        fake.write_text(f'#!/usr/bin/env bash\necho "{name} $*"\n')
+        fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "GPUS": "4", "NNODES": "2", "NODE_RANK": "1",
+           "MASTER_ADDR": "host0"}
     out = subprocess.run(["bash", script, *args], cwd=ROOT, env=env, capture_output=True, text=True,
                          check=True).stdout
     for part in expected:

@@ -12,7 +12,12 @@ from .norm import is_norm_act
 
 
 class LeakyReLUOrIdentity(nn.Module):
-    """The activation left behind when a norm+act layer is folded into its conv."""
+    """The activation left behind when a norm+act layer is folded into its conv.
+
+    Args:
+        activation: ``leaky_relu`` or ``identity``.
+        slope: the leaky ReLU's negative slope.
+    """
 
     def __init__(self, activation: str, slope: float):
         super().__init__()

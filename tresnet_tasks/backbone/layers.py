@@ -66,6 +66,9 @@ class BlurPool2d(nn.Module):
 
     The filter is a non-persistent buffer: it follows ``.to()`` (device, dtype), never appears in checkpoints and
     works on CPU, under DDP and with channels_last. In training it keeps no activation for backward.
+
+    Args:
+        channels: input (= output) channels; the filter is depthwise.
     """
 
     def __init__(self, channels: int):
@@ -82,7 +85,12 @@ class BlurPool2d(nn.Module):
 
 
 class SqueezeExcite(nn.Module):
-    """SE: mean pool -> 1x1 conv -> ReLU -> 1x1 conv -> sigmoid -> channel-wise scale."""
+    """SE: mean pool -> 1x1 conv -> ReLU -> 1x1 conv -> sigmoid -> channel-wise scale.
+
+    Args:
+        channels: input (= output) channels.
+        reduced: channels of the bottleneck between the two 1x1 convs.
+    """
 
     def __init__(self, channels: int, reduced: int):
         super().__init__()
@@ -121,6 +129,14 @@ class ConvNormAct(nn.Module):
     over the activations (same function up to float rounding; measured +15% inference images/s on CPU at batch 16).
     Nothing is cached (a cache could not see weights changed through ``.data``, as EMA swaps do), so forward hooks
     on ``bn`` do not fire for folded layers in eval.
+
+    Args:
+        in_ch, out_ch, kernel_size: of the conv (padding kernel_size // 2, no bias).
+        norm: resolved norm mode (``bn``, ``iabn``, ``iabn_torch``).
+        stride: 1 or 2.
+        activation: ``leaky_relu`` or ``identity`` (applied by the norm layer).
+        slope: the leaky ReLU's negative slope.
+        blur: anti-aliased stride 2 (conv at stride 1, then :class:`BlurPool2d`).
     """
 
     def __init__(self, in_ch: int, out_ch: int, kernel_size: int, norm: str, stride: int = 1,

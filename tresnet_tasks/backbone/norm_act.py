@@ -21,16 +21,26 @@ def init_activation(layer: nn.Module, activation: str, activation_param: float) 
     layer.activation_param = float(activation_param)
 
 
-class BatchNormAct2d(nn.BatchNorm2d):
-    """BatchNorm2d followed by an in-place leaky ReLU (or nothing): the plain-PyTorch twin of InPlaceABN.
-
-    Subclasses BatchNorm2d so that mmengine/mmdet recognise it as a norm layer (``norm_eval``, weight-decay rules).
-    """
+class _WithActivation:
+    """The constructor both layers share: the norm's own arguments plus the activation InPlace-ABN also records."""
 
     def __init__(self, num_features: int, activation: str = "leaky_relu", activation_param: float = 0.01,
                  eps: float = 1e-5, momentum: float = 0.1):
         super().__init__(num_features, eps=eps, momentum=momentum)
         init_activation(self, activation, activation_param)
+
+
+class BatchNormAct2d(_WithActivation, nn.BatchNorm2d):
+    """BatchNorm2d followed by an in-place leaky ReLU (or nothing): the plain-PyTorch twin of InPlaceABN.
+
+    Subclasses BatchNorm2d so that mmengine/mmdet recognise it as a norm layer (``norm_eval``, weight-decay rules).
+
+    Args:
+        num_features: channels.
+        activation: ``leaky_relu`` or ``identity``.
+        activation_param: the leaky ReLU's negative slope.
+        eps, momentum: as BatchNorm2d's.
+    """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.training:
@@ -45,17 +55,14 @@ class BatchNormAct2d(nn.BatchNorm2d):
         return f"{super().extra_repr()}, activation={self.activation}, slope={self.activation_param}"
 
 
-class SyncBatchNormAct2d(nn.SyncBatchNorm):
+class SyncBatchNormAct2d(_WithActivation, nn.SyncBatchNorm):
     """SyncBatchNorm (statistics across DDP processes) + the same activation: ``bn`` mode under DDP.
 
     torch's and mmengine's ``convert_sync_batchnorm`` would turn :class:`BatchNormAct2d` into a plain SyncBatchNorm
     and silently drop its activation; :func:`convert_norm` with ``sync=True`` keeps it.
-    """
 
-    def __init__(self, num_features: int, activation: str = "leaky_relu", activation_param: float = 0.01,
-                 eps: float = 1e-5, momentum: float = 0.1):
-        super().__init__(num_features, eps=eps, momentum=momentum)
-        init_activation(self, activation, activation_param)
+    Args: as :class:`BatchNormAct2d`'s.
+    """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = super().forward(x)

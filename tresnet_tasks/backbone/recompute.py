@@ -12,6 +12,9 @@ saved-tensor hook stores the recipe instead of the tensor; backward recomputes i
 the same kernels, so bitwise equal). This removes about a third of the bytes kept for backward at ~1 elementwise
 pass of extra work per block. The previous (outer) saved-tensor hooks, such as a memory counter or CPU offloading,
 still see every tensor that is kept.
+
+``torch.utils.checkpoint`` is not used: it recomputes whole segments (their convolutions included) and keeps the
+segment inputs; here only elementwise ops are recomputed, from tensors autograd keeps anyway.
 """
 from __future__ import annotations
 

@@ -45,7 +45,16 @@ ARCHS: Dict[str, TResNetSpec] = {
 
 
 class BasicBlock(nn.Module):
-    """conv3x3 -> conv3x3 (identity act) -> SE -> in-place residual add -> ReLU."""
+    """conv3x3 -> conv3x3 (identity act) -> SE -> in-place residual add -> ReLU.
+
+    Args:
+        in_ch: input channels.
+        planes: output channels (expansion 1).
+        norm: resolved norm mode.
+        stride: 1 or 2 (anti-aliased).
+        downsample: the shortcut's pooling + 1x1 conv when shape changes.
+        use_se: squeeze-excite on the branch (stages 1-3).
+    """
 
     expansion = 1
 
@@ -66,7 +75,16 @@ class BasicBlock(nn.Module):
 
 
 class Bottleneck(nn.Module):
-    """conv1x1 -> conv3x3 -> SE (mid channels) -> conv1x1 x4 (identity act) -> residual add -> ReLU."""
+    """conv1x1 -> conv3x3 -> SE (mid channels) -> conv1x1 x4 (identity act) -> residual add -> ReLU.
+
+    Args:
+        in_ch: input channels.
+        planes: middle channels (output is 4x).
+        norm: resolved norm mode.
+        stride: 1 or 2 (anti-aliased).
+        downsample: the shortcut's pooling + 1x1 conv when shape changes.
+        use_se: squeeze-excite on the middle channels (stages 1-3).
+    """
 
     expansion = 4
 
@@ -87,7 +105,13 @@ class Bottleneck(nn.Module):
 
 
 class ClassifierHead(nn.Module):
-    """Fast global average pooling (a mean over H, W; channels_last-safe) -> dropout -> linear."""
+    """Fast global average pooling (a mean over H, W; channels_last-safe) -> dropout -> linear.
+
+    Args:
+        in_features: channels of the last feature map.
+        num_classes: outputs (0: no linear layer, pooled features).
+        drop_rate: dropout before the linear layer.
+    """
 
     def __init__(self, in_features: int, num_classes: int, drop_rate: float = 0.0):
         super().__init__()

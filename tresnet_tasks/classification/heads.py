@@ -11,7 +11,13 @@ from ..backbone.tresnet import ClassifierHead
 
 
 class GAPHead(ClassifierHead):
-    """Global average pooling + dropout + linear: the backbone's own head (keys ``fc.*``), always with classes."""
+    """Global average pooling + dropout + linear: the backbone's own head (keys ``fc.*``), always with classes.
+
+    Args:
+        in_features: channels of the backbone's last feature map.
+        num_classes: outputs.
+        drop_rate: dropout before the linear layer.
+    """
 
     def __init__(self, in_features: int, num_classes: int, drop_rate: float = 0.0):
         if num_classes <= 0:
@@ -31,6 +37,15 @@ class MLDecoderHead(nn.Module):
     sequence-first as there (so the same seed draws the same dropout masks). torch's ``nn.TransformerDecoderLayer``
     is not used because it always has the self-attention block the published layer leaves out; the published
     checkpoints load through :func:`tresnet_tasks.classification.weights.mldecoder_official_to_canonical`.
+
+    Args:
+        in_features: channels of the backbone's last feature map.
+        num_classes: outputs.
+        embed_dim: token width after the input projection (768 as published).
+        num_groups: queries; each decodes ``ceil(num_classes / num_groups)`` classes.
+        num_heads: attention heads.
+        ff_dim: the decoder layer's feed-forward width.
+        dropout: in the decoder layer.
     """
 
     def __init__(self, in_features: int, num_classes: int, embed_dim: int = 768, num_groups: int = 100,

@@ -23,6 +23,14 @@ class AsymmetricLoss(nn.Module):
     """ASL with COCO defaults (gamma_neg 4, gamma_pos 0, clip 0.05, eps 1e-8, detached focusing weights).
 
     ``reduction``: ``sum`` (the published loss; values of 100+ per batch are normal) or ``mean`` (per element).
+
+    Args:
+        gamma_neg, gamma_pos: focusing exponents for negatives / positives.
+        clip: probability margin shifted off the negatives (0: none).
+        eps: floor inside the logs.
+        detach_focus: treat the focusing weights as constants in backward (the published recipe).
+        reduction: ``sum`` or ``mean``.
+        loss_weight: multiplier.
     """
 
     def __init__(self, gamma_neg: float = 4.0, gamma_pos: float = 0.0, clip: float = 0.05, eps: float = 1e-8,
@@ -55,7 +63,13 @@ class AsymmetricLoss(nn.Module):
 
 @MODELS.register_module()
 class MultiLabelBCELoss(AsymmetricLoss):
-    """Plain binary cross-entropy per class (ASL with no focusing and no clipping), summed like ASL."""
+    """Plain binary cross-entropy per class (ASL with no focusing and no clipping), summed like ASL.
+
+    Args:
+        eps: floor inside the logs.
+        reduction: ``sum`` or ``mean``.
+        loss_weight: multiplier.
+    """
 
     def __init__(self, eps: float = 1e-8, reduction: str = "sum", loss_weight: float = 1.0):
         super().__init__(0.0, 0.0, 0.0, eps, True, reduction, loss_weight)
@@ -63,7 +77,15 @@ class MultiLabelBCELoss(AsymmetricLoss):
 
 @MODELS.register_module()
 class MultiLabelFocalLoss(AsymmetricLoss):
-    """Symmetric focal loss per class (ASL with gamma_pos = gamma_neg = gamma, no clipping)."""
+    """Symmetric focal loss per class (ASL with gamma_pos = gamma_neg = gamma, no clipping).
+
+    Args:
+        gamma: focusing exponent for positives and negatives.
+        eps: floor inside the logs.
+        detach_focus: focusing weights as constants in backward.
+        reduction: ``sum`` or ``mean``.
+        loss_weight: multiplier.
+    """
 
     def __init__(self, gamma: float = 2.0, eps: float = 1e-8, detach_focus: bool = False, reduction: str = "sum",
                  loss_weight: float = 1.0):
@@ -73,7 +95,12 @@ class MultiLabelFocalLoss(AsymmetricLoss):
 @MODELS.register_module()
 class LabelSmoothingCrossEntropy(nn.Module):
     """Softmax cross-entropy with label smoothing, computed in fp32. Soft (N, C) targets (from mixup/cutmix,
-    smoothing already applied) are used as given."""
+    smoothing already applied) are used as given.
+
+    Args:
+        smoothing: label smoothing for hard targets.
+        loss_weight: multiplier.
+    """
 
     def __init__(self, smoothing: float = 0.1, loss_weight: float = 1.0):
         super().__init__()

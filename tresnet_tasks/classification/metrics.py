@@ -81,6 +81,12 @@ class MultiLabelMetric(BaseMetric):
     """mAP + CP/CR/CF1/OP/OR/OF1 over the whole (gathered) evaluation set.
 
     Per-class AP is printed in the log and, with ``outfile_prefix``, written to ``<prefix>.per_class_ap.json``.
+
+    Args:
+        threshold: score above which a label counts as predicted (CP/CR/CF1/OP/OR/OF1).
+        empty_class: ``exclude`` classes without positives from the mAP (default) or count them as ``zero``.
+        outfile_prefix: write per-class AP to ``<prefix>.per_class_ap.json``.
+        collect_device, prefix: as mmengine's ``BaseMetric``.
     """
 
     default_prefix = "multilabel"
@@ -133,7 +139,13 @@ def confusion_matrix(pred: np.ndarray, labels: np.ndarray, num_classes: int) -> 
 @METRICS.register_module()
 class ClassificationMetric(BaseMetric):
     """top-1 and top-k accuracy (x100); with ``outfile_prefix``, ``<prefix>.confusion.json`` holds the confusion
-    matrix and per-class accuracy."""
+    matrix and per-class accuracy.
+
+    Args:
+        topk: the k of the top-k accuracies reported.
+        outfile_prefix: write the confusion matrix and per-class accuracy to ``<prefix>.confusion.json``.
+        collect_device, prefix: as mmengine's ``BaseMetric``.
+    """
 
     default_prefix = "accuracy"
 

@@ -2,6 +2,8 @@
 
 Images stay PIL RGB until ``PackClsInputs``, which emits a uint8 CHW tensor: the model's data preprocessor scales
 to [0, 1] (TResNet uses no mean/std normalisation). RandAugment is timm's; Cutout is the ASL recipe's PIL cutout.
+mmpretrain's / mmcv's transforms are not used: they work on OpenCV BGR arrays, and timm's RandAugment and the
+published recipe's Cutout work on PIL images (same pixels as the recipe, no colour-order round trip).
 """
 from __future__ import annotations
 
@@ -40,7 +42,11 @@ class LoadImagePIL:
 
 @TRANSFORMS.register_module()
 class SquishResize:
-    """Resize to exactly ``size`` (H, W), ignoring the aspect ratio (the ASL/TResNet 448 evaluation)."""
+    """Resize to exactly ``size`` (H, W), ignoring the aspect ratio (the ASL/TResNet 448 evaluation).
+
+    Args:
+        size: output ``(H, W)``, or one int for a square.
+    """
 
     def __init__(self, size: Union[int, Sequence[int]]):
         self.size = (size, size) if isinstance(size, int) else tuple(size)
@@ -54,7 +60,12 @@ class SquishResize:
 
 @TRANSFORMS.register_module()
 class ResizeCenterCrop:
-    """Resize the short side to ``size / crop_pct`` then centre-crop ``size`` (ImageNet-style 224 evaluation)."""
+    """Resize the short side to ``size / crop_pct`` then centre-crop ``size`` (ImageNet-style 224 evaluation).
+
+    Args:
+        size: output side.
+        crop_pct: the crop's share of the resized short side.
+    """
 
     def __init__(self, size: int, crop_pct: float = 0.875):
         if size % 4:
@@ -70,7 +81,12 @@ class ResizeCenterCrop:
 
 @TRANSFORMS.register_module()
 class CutoutPIL:
-    """Paint one rectangle of random colour, ``factor`` x the image size, at a random centre (ASL's CutoutPIL)."""
+    """Paint one rectangle of random colour, ``factor`` x the image size, at a random centre (ASL's CutoutPIL).
+
+    Args:
+        factor: rectangle size as a fraction of the image size.
+        prob: probability of applying it.
+    """
 
     def __init__(self, factor: float = 0.5, prob: float = 1.0):
         self.factor, self.prob = factor, prob
@@ -90,7 +106,12 @@ class CutoutPIL:
 
 @TRANSFORMS.register_module()
 class TimmRandAugment:
-    """timm's RandAugment (``config_str`` as in timm, e.g. ``rand-m9-mstd0.5``)."""
+    """timm's RandAugment (``config_str`` as in timm, e.g. ``rand-m9-mstd0.5``).
+
+    Args:
+        config_str: timm's RandAugment spec.
+        img_mean: fill colour of geometric ops (RGB, 0-255).
+    """
 
     def __init__(self, config_str: str = "rand-m9-mstd0.5", img_mean=(124, 116, 104)):
         from timm.data.auto_augment import rand_augment_transform
@@ -103,6 +124,12 @@ class TimmRandAugment:
 
 @TRANSFORMS.register_module()
 class RandomHorizontalFlipPIL:
+    """Flip the PIL image left-right.
+
+    Args:
+        prob: probability of flipping.
+    """
+
     def __init__(self, prob: float = 0.5):
         self.prob = prob
 

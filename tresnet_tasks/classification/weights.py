@@ -27,6 +27,7 @@ import torch.nn as nn
 from ..backbone.weights import (LoadReport, check_name_fits, extract_state_dict, fill_num_batches_tracked,
                                 load_tresnet_weights, read_checkpoint, to_canonical)
 from ..errors import CheckpointMismatchError
+from .heads import MLDecoderHead
 
 StateDict = Dict[str, torch.Tensor]
 
@@ -113,7 +114,6 @@ def split_classifier_state(obj: Mapping, name: str = "checkpoint") -> Classifier
 
 
 def head_type_of(head: nn.Module) -> str:
-    from .heads import MLDecoderHead
     return "mldecoder" if isinstance(head, MLDecoderHead) else "gap"
 
 

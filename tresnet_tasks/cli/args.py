@@ -1,6 +1,7 @@
 """The command-line arguments the tools share (spelled as MMDetection's tools spell them) and their one-line errors."""
 from __future__ import annotations
 
+import os
 import os.path as osp
 import sys
 from contextlib import contextmanager
@@ -20,6 +21,14 @@ def add_common_args(parser) -> None:
     parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none", help="job launcher")
     parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
     add_trust_arg(parser)
+
+
+def parse_tool_args(parser, argv=None):
+    """Parse; ``--local-rank`` (older launchers) becomes ``LOCAL_RANK`` unless torchrun already set it."""
+    args = parser.parse_args(argv)
+    if "LOCAL_RANK" not in os.environ:
+        os.environ["LOCAL_RANK"] = str(args.local_rank)
+    return args
 
 
 def add_trust_arg(parser) -> None:

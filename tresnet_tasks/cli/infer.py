@@ -8,7 +8,9 @@ import os.path as osp
 from typing import List
 
 from ..data.coco_checks import COCO_CLASSES
+from ..engine.precision import enable_bf16
 from ..errors import DatasetError
+from .args import check_named_checkpoint
 from .config import load_config
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
@@ -47,7 +49,6 @@ def detect(cfg, images: List[str], args) -> None:
     from mmdet.apis import DetInferencer
     inferencer = DetInferencer(model=cfg, weights=args.checkpoint, device=args.device, show_progress=False)
     if args.bf16:
-        from ..engine.precision import enable_bf16
         enable_bf16(inferencer.model, tool="infer")
     inferencer(images, out_dir=args.out_dir, pred_score_thr=args.score_thr, batch_size=args.batch_size or 1,
                no_save_pred=False)
@@ -68,7 +69,6 @@ def classify(cfg, images: List[str], args) -> List[dict]:
     ckpt = load_checkpoint(model, args.checkpoint, map_location="cpu", strict=True)
     model.to(args.device).eval()
     if args.bf16:
-        from ..engine.precision import enable_bf16
         enable_bf16(model, tool="infer")
     classes = class_names(ckpt, model.num_classes)
     pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
@@ -105,7 +105,6 @@ def run(args):
     import torch
     from mmengine.registry import init_default_scope
 
-    from .args import check_named_checkpoint
     images = collect_images(args.inputs)
     check_named_checkpoint(args, args.checkpoint)
     cfg = load_config(args.config)

@@ -19,6 +19,13 @@ from mmengine.runner.checkpoint import get_state_dict, save_checkpoint
 
 @LOOPS.register_module()
 class EMAAndRawValLoop(ValLoop):
+    """Evaluates the EMA weights and the raw weights at each validation; the better one is saved as best.
+
+    Args:
+        runner, dataloader, evaluator, fp16: as mmengine's ``ValLoop``.
+        best_metric: the metric that picks ``best_<metric>.pth`` (e.g. ``multilabel/mAP``).
+    """
+
     def __init__(self, runner, dataloader, evaluator, fp16: bool = False, best_metric: Optional[str] = None):
         super().__init__(runner, dataloader, evaluator, fp16)
         self.best_metric = best_metric

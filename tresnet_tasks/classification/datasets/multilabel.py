@@ -33,7 +33,16 @@ def _multi_hot(indices: Sequence[int], num_classes: int) -> np.ndarray:
 
 @DATASETS.register_module()
 class CocoMultiLabelDataset(ImageListDataset):
-    """MS-COCO (2014 or 2017) instances json + image folder as a multi-label classification set."""
+    """MS-COCO (2014 or 2017) instances json + image folder as a multi-label classification set.
+
+    Args:
+        ann_file: ``instances_*.json`` (relative to ``data_root``).
+        data_root: dataset folder.
+        data_prefix: ``dict(img_path='train2014/')``, the image folder.
+        drop_empty: leave out images without any label (the published counts).
+        check_images: check up front that every listed image file exists.
+        **kwargs: mmengine ``BaseDataset`` arguments (``pipeline``, ``test_mode``...).
+    """
 
     def __init__(self, ann_file: str, data_root: str = "", data_prefix: Optional[dict] = None,
                  drop_empty: bool = True, check_images: bool = True, **kwargs):
@@ -73,7 +82,15 @@ class CocoMultiLabelDataset(ImageListDataset):
 
 @DATASETS.register_module()
 class MultiLabelListDataset(ImageListDataset):
-    """A custom multi-label set from a CSV (``image,labels`` with ``|``-joined names) or JSON list."""
+    """A custom multi-label set from a CSV (``image,labels`` with ``|``-joined names) or JSON list.
+
+    Args:
+        ann_file: the CSV or JSON list (relative to ``data_root``).
+        data_root: dataset folder.
+        data_prefix: ``dict(img_path=...)``, the image folder.
+        drop_empty: leave out images without any label.
+        **kwargs: mmengine ``BaseDataset`` arguments (``metainfo=dict(classes=...)``, ``pipeline``...).
+    """
 
     def __init__(self, ann_file: str, data_root: str = "", data_prefix: Optional[dict] = None,
                  drop_empty: bool = True, **kwargs):

@@ -71,7 +71,14 @@ class _SplitDataset(ImageListDataset):
 
 @DATASETS.register_module()
 class CIFARDataset(_SplitDataset):
-    """CIFAR-10 (``num_classes=10``) or CIFAR-100 (fine labels) from the python pickles."""
+    """CIFAR-10 (``num_classes=10``) or CIFAR-100 (fine labels) from the python pickles.
+
+    Args:
+        data_root: the folder holding ``cifar-10-batches-py/`` or ``cifar-100-python/``.
+        split: ``train`` or ``test``.
+        num_classes: 10 or 100 (which dataset).
+        **kwargs: mmengine ``BaseDataset`` arguments.
+    """
 
     def __init__(self, data_root: str, split: str = "train", num_classes: int = 10, **kwargs):
         if num_classes not in (10, 100):
