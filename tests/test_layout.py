@@ -92,9 +92,9 @@ def test_tools_and_tests_keep_to_the_plan():
     tools = glob.glob(os.path.join(ROOT, "tools", "*.py"))
     assert not [t for t in tools if "sys.path" in open(t, encoding="utf-8").read()], "a tool edits sys.path"
     tests = glob.glob(os.path.join(ROOT, "tests", "**", "*.py"), recursive=True)
-    cross = [t for t in tests for m in re.findall(r"^\s*from tests\.(\w+)|^\s*import tests\.(\w+)",
+    cross = [t for t in tests for m in re.findall(r"^\s*(?:from|import) (?:tests\.)?(\w+)",
                                                   open(t, encoding="utf-8").read(), re.M)
-             if "helpers" not in m]
+             if m.startswith("test_") or m == "conftest"]
     assert not cross, f"tests importing other test modules: {cross}"
     for runtime in ("default_runtime.py", "cls_runtime.py"):
         text = open(os.path.join(ROOT, "configs", "_base_", runtime), encoding="utf-8").read()

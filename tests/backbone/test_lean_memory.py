@@ -11,7 +11,7 @@ from tresnet_tasks.backbone import recompute
 from tresnet_tasks.backbone.norm import iabn_available
 from tresnet_tasks.benchmark.measure import saved_bytes_for_backward
 
-from test_norm_modes import _perturb
+from tests.helpers import randomize_norms
 
 LAYERS = dict(layers=(2, 2, 3, 2), width=0.25)  # identity-shortcut chains in every stage
 
@@ -19,7 +19,7 @@ LAYERS = dict(layers=(2, 2, 3, 2), width=0.25)  # identity-shortcut chains in ev
 def _pair(norm, dtype=torch.float64):
     torch.manual_seed(0)
     lean = create_tresnet("tresnet_m", num_classes=5, norm=norm, lean_memory=True, **LAYERS).to(dtype)
-    _perturb(lean)
+    randomize_norms(lean)
     plain = copy.deepcopy(lean)
     plain.lean_memory = False
     return lean.train(), plain.train()

@@ -4,24 +4,12 @@ import copy
 import pytest
 import torch
 
+from tests.helpers import randomize_norms
 from tresnet_tasks import convert_norm, create_tresnet
 from tresnet_tasks.backbone import BatchNormAct2d, iabn_available
 from tresnet_tasks.backbone.norm import make_norm_act, resolve_norm
 
 needs_iabn = pytest.mark.skipif(not iabn_available(), reason="inplace_abn backend not built (run make setup)")
-
-
-def _perturb(model):
-    g = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        for m in model.modules():
-            if hasattr(m, "running_var"):
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
-                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
-                # away from InPlace-ABN's zero-init scale eps, where recovering x from y divides by 1e-5 and its
-                # weight gradient loses precision by design
-                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
 
 
 @needs_iabn
@@ -48,7 +36,7 @@ def test_single_layer_against_inplace_abn_library():
 def test_iabn_and_bn_models_same_outputs_and_gradients(train, tiny_kwargs):
     torch.manual_seed(0)
     iabn = create_tresnet("tresnet_m", num_classes=6, norm="iabn", **tiny_kwargs)
-    _perturb(iabn)
+    randomize_norms(iabn)
     bn = convert_norm(copy.deepcopy(iabn), "bn")
     assert any(isinstance(m, BatchNormAct2d) for m in bn.modules())
     assert not any(isinstance(m, BatchNormAct2d) for m in iabn.modules())
@@ -73,7 +61,7 @@ def test_iabn_and_bn_models_same_outputs_and_gradients(train, tiny_kwargs):
 def test_conversion_round_trip_is_exact(tiny_kwargs):
     torch.manual_seed(0)
     bn = create_tresnet("tresnet_m", num_classes=3, norm="bn", **tiny_kwargs)
-    _perturb(bn)
+    randomize_norms(bn)
     back = convert_norm(convert_norm(copy.deepcopy(bn), "iabn"), "bn")
     for k, v in bn.state_dict().items():
         assert torch.allclose(v.float(), back.state_dict()[k].float(), atol=1e-7), k
@@ -100,7 +88,7 @@ def test_iabn_torch_matches_bn_outputs_and_gradients(train, tiny_kwargs):
     """The PyTorch In-Place ABN: same function and gradients as BatchNorm + activation (float64, exact)."""
     torch.manual_seed(0)
     bn = create_tresnet("tresnet_m", num_classes=6, norm="bn", **tiny_kwargs).double()
-    _perturb(bn)
+    randomize_norms(bn)
     ours = convert_norm(copy.deepcopy(bn), "iabn_torch")
     bn.train(train), ours.train(train)
     x = torch.rand(4, 3, 64, 64, dtype=torch.float64)

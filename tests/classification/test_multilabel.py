@@ -140,4 +140,5 @@ def test_end_to_end_train_test_infer_learns(ml_root, tmp_path):
     res = run_tool("tools/infer.py", img, "--config", CFG, "--checkpoint", str(best), "--topk", "2",
                    "--out", str(tmp_path / "p.json")).output
     preds = json.load(open(tmp_path / "p.json"))
-    assert len(preds[0]["labels"]) == 2 and preds[0]["labels"][0]["label"] in ALL_SHAPES and "infer: predictions for 1 image(s) written to" in res
+    assert len(preds[0]["labels"]) == 2 and preds[0]["labels"][0]["label"] in ALL_SHAPES
+    assert "infer: predictions for 1 image(s) written to" in res

@@ -45,7 +45,7 @@ def files(tmp_path):
     out["truncated"] = tmp_path / "truncated.pth"
     out["truncated"].write_bytes(data[: len(data) // 2])
     out["random"] = tmp_path / "random.pth"
-    out["random"].write_bytes(os.urandom(4096))
+    out["random"].write_bytes(b"\x17" + os.urandom(4095))  # no zip or pickle-protocol magic
     out["empty"] = tmp_path / "empty.pth"
     out["empty"].write_bytes(b"")
     out["directory"] = tmp_path / "dir.pth"

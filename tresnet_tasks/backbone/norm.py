@@ -1,4 +1,5 @@
-"""Normalisation + activation layers: plain BatchNorm (``bn``) and InPlace-ABN (``iabn``), interchangeable.
+"""The interchangeable norm modes: plain BatchNorm (``bn``), InPlace-ABN (``iabn``) and its PyTorch twin
+(``iabn_torch``); choosing one (``auto``), building, recognising and converting their norm+activation layers.
 
 ``weight`` always holds the *applied* scale (plain-BatchNorm meaning, as in timm), in both modes. InPlace-ABN
 applies ``|w| + eps`` to the weight it is given, so :class:`InPlaceABNAct` hands it ``w = s - eps``. A checkpoint

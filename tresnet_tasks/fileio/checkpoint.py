@@ -133,6 +133,12 @@ def read_checkpoint_file(path: PathLike, map_location: Any = "cpu", trust: Optio
         raise _damaged(path, "the file is empty (0 bytes)")
     if path.endswith(".safetensors"):
         return _read_safetensors(path)
+    with open(path, "rb") as f:
+        head = f.read(2)
+    # torch.save writes a zip archive ("PK"), or (legacy) a pickle opening with its protocol opcode (0x80):
+    # anything else is not a checkpoint, whatever the pickle machine would make of its bytes
+    if head[:2] != b"PK" and head[:1] != b"\x80":
+        raise _damaged(path, "not a PyTorch or safetensors file")
     if trust is None:
         trust = not found_automatically and is_trusted(path)
     if found_automatically:

@@ -3,8 +3,8 @@
 _base_ = ['./cls_loaders.py']
 img_size = 368
 train_pipeline = [dict(type='LoadImagePIL'), dict(type='SquishResize', size=img_size),
-                  dict(type='CutoutPIL', factor=0.5, prob=0.5), dict(type='TimmRandAugment', config_str='rand-m9-mstd0.5'),
-                  dict(type='PackClsInputs')]
+                  dict(type='CutoutPIL', factor=0.5, prob=0.5),
+                  dict(type='TimmRandAugment', config_str='rand-m9-mstd0.5'), dict(type='PackClsInputs')]
 test_pipeline = [dict(type='LoadImagePIL'), dict(type='SquishResize', size=img_size), dict(type='PackClsInputs')]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline, test_mode=True))
