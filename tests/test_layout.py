@@ -12,7 +12,7 @@ import re
 from tests.helpers import ROOT
 
 # lowest first; a package may import its own layer and those below
-LAYERS = [("errors",), ("fileio",), ("backbone",), ("data",), ("classification", "detection"), ("engine",),
+LAYERS = [("errors",), ("fileio",), ("backbone",), ("data", "visualization"), ("classification", "detection"), ("engine",),
           ("cli", "benchmark"), ("registry",)]
 RANK = {name: i for i, names in enumerate(LAYERS) for name in names}
 

@@ -400,6 +400,7 @@ def parse_args(argv=None):
                         "machine's peak, e.g. from tools/cpu_peak_flops.c)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--json", help="write rows and settings here")
+    p.add_argument("--plot", help="draw the ratio columns as a bar chart (PNG) here")
     p.add_argument("--same-process", action="store_true",
                    help="measure every model in this process (default: one subprocess per model, so that peak "
                         "memory and allocator/cache state of one model do not leak into the next)")
@@ -452,7 +453,20 @@ def main(argv=None) -> List[Dict]:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"settings": vars(args), "machine": machine, "torch": torch.__version__, "rows": rows}, f,
                       indent=1)
+    if args.plot:
+        print(f"[benchmark] chart: {plot_ratios(rows, args.baseline, args.plot, f'{size}, batch {args.batch}, {machine}')}")
     return rows
+
+
+def plot_ratios(rows: List[Dict], baseline: str, out_png: str, setting: str) -> str:
+    """The table's ratio columns as grouped bars (higher is better for speed, lower for memory)."""
+    from tresnet_tasks.visualization.charts import ratio_bars
+    names = {"infer_img_s": "inference img/s", "train_img_s": "training img/s", "saved_MB_per_img": "saved MB/img",
+             "backbone_saved_MB_per_img": "backbone saved MB/img", "step_peak_MB": "step peak MB",
+             "peak_alloc_MB": "peak alloc MB", "max_batch": "max batch"}
+    columns = {label: [r.get(f"{key}_ratio") for r in rows] for key, label in names.items()
+               if any(r.get(f"{key}_ratio") is not None for r in rows)}
+    return ratio_bars([r["model"] for r in rows], columns, out_png, f"ratio to {baseline} ({setting})", baseline)
 
 
 if __name__ == "__main__":

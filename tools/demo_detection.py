@@ -2,7 +2,7 @@
 
     python tools/demo_detection.py [--work-dir work_dirs/demo_fcos_shapes] [--data-root data/shapes_coco]
 1. generates the dataset if missing (JPEGs + instances_{train,val}2017.json),
-2. trains with tools/train.py configs/fcos/fcos_tresnet-m_fpn_gn-head_8e_shapes.py (progress and ETA in the log),
+2. trains with tools/train.py configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py (progress and ETA in the log),
 3. evaluates the last checkpoint with tools/test.py (COCO box mAP via pycocotools),
 4. draws predictions on a few validation images with tools/infer.py,
 and prints where the checkpoint, log, metrics and pictures went. About 2 minutes on a 2-core CPU.
@@ -18,7 +18,7 @@ import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(ROOT, "configs", "fcos", "fcos_tresnet-m_fpn_gn-head_8e_shapes.py")
+CONFIG = osp.join(ROOT, "configs", "fcos", "fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py")
 
 
 def run(cmd):

@@ -26,6 +26,7 @@ def parse_args(argv=None):
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     p.add_argument("--batch-size", type=int, default=None, help="default: 1 (detection), 16 (classification)")
     p.add_argument("--bf16", action="store_true", help="network in bfloat16 autocast (outputs in float32)")
+    p.add_argument("--verbose", action="store_true", help="print everything mmengine logs")
     det = p.add_argument_group("detection")
     det.add_argument("--score-thr", type=float, default=0.3, help="draw boxes scoring at least this")
     cls = p.add_argument_group("classification")

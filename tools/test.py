@@ -13,6 +13,8 @@ from tresnet_tasks.cli.args import (add_common_args, apply_common_args, check_na
                                     parse_tool_args)
 from tresnet_tasks.cli.config import load_config
 from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
+from tresnet_tasks.detection.analysis import draw_per_category_ap
+from tresnet_tasks.engine.console import Console, ConsoleHook, ConsoleRunner, library_stdout_to_log
 from tresnet_tasks.engine.precision import enable_bf16
 from tresnet_tasks.errors import ConfigError
 from tresnet_tasks.registry import register_all_modules
@@ -27,6 +29,8 @@ def parse_args(argv=None):
     parser.add_argument("--show", action="store_true", help="show prediction results in a window")
     parser.add_argument("--show-dir", help="directory (inside the work dir's timestamp folder) to save drawn images")
     parser.add_argument("--wait-time", type=float, default=2, help="the interval of show (s)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print everything mmengine logs (the log file in the work dir always has it)")
     parser.add_argument("--bf16", action="store_true",
                         help="run the network in bfloat16 autocast (CPUs with AVX-512 BF16/AMX: about 2x); "
                              "post-processing and metrics stay in float32")
@@ -63,15 +67,46 @@ def main(argv=None):
     with clear_errors("test"):
         cfg = build_cfg(args)
         init_cpu_distributed(args.launcher, cfg)
-        from mmengine.runner import Runner
-        runner = Runner.from_cfg(cfg)
+        ConsoleRunner.verbose = args.verbose
+        runner = ConsoleRunner.from_cfg(cfg)
         if args.bf16:
             enable_bf16(runner.model, tool="test")
-        metrics = runner.test()
-        print(f"test: metrics {metrics}")
-        print(f"test: results in {osp.abspath(cfg.work_dir)}")
+        runner.register_hook(ConsoleHook())
+        with library_stdout_to_log(runner.logger, args.verbose):
+            metrics = runner.test()
+            metrics = explain_empty_detections(cfg, metrics)
+            charts = draw_charts(cfg)
+        for chart in charts:
+            Console.print(f"chart     {chart}")
+        Console.print(f"results   {osp.abspath(cfg.work_dir)}")
         finish_distributed()
         return metrics
+
+
+def _coco_evaluator(cfg):
+    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
+    return next((ev for ev in evaluators if ev.get("type") == "CocoMetric"), None)
+
+
+def explain_empty_detections(cfg, metrics):
+    """mmdet's CocoMetric returns no metric at all when the model detected nothing (pycocotools cannot load an empty
+    result list): that is a box mAP of 0.0, said with the reason."""
+    if metrics or _coco_evaluator(cfg) is None:
+        return metrics
+    thr = cfg.model.get("test_cfg", {}).get("score_thr")
+    Console.print(f"[test] coco/bbox_mAP 0.0: the model made no detection above score_thr={thr} on any image "
+                  "(an untrained or diverged model; lower model.test_cfg.score_thr to see its raw scores)")
+    return {"coco/bbox_mAP": 0.0, "coco/bbox_mAP_50": 0.0, "coco/bbox_mAP_75": 0.0}
+
+
+def draw_charts(cfg):
+    """Per-category AP for detection (the metrics draw their own charts for classification); the PNGs written."""
+    import glob
+    ev = _coco_evaluator(cfg)
+    det_file = osp.join(cfg.work_dir, "predictions.bbox.json")
+    if ev is not None and osp.isfile(det_file) and ev.get("ann_file"):
+        draw_per_category_ap(ev.ann_file, det_file, osp.join(cfg.work_dir, "predictions.per_category_ap.png"))
+    return sorted(glob.glob(osp.join(cfg.work_dir, "predictions.*.png")))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from tresnet_tasks.cli.config import load_config
 from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
 from tresnet_tasks.engine.checkpoint import (find_resumable_checkpoint, install_atomic_checkpoint_writes,
                                             mark_found_automatically)
+from tresnet_tasks.engine.console import ConsoleHook, ConsoleRunner, PlotHook, library_stdout_to_log
 from tresnet_tasks.engine.precision import enable_bf16
 from tresnet_tasks.errors import CheckpointNotFoundError, ConfigError
 from tresnet_tasks.registry import register_all_modules
@@ -30,6 +31,11 @@ def parse_args(argv=None):
                              "network on a CPU-only machine (losses in float32, no scaler)")
     parser.add_argument("--auto-scale-lr", action="store_true",
                         help="scale the learning rate linearly by (GPUs x batch per GPU) / auto_scale_lr.base_batch_size")
+    parser.add_argument("--tensorboard", action="store_true",
+                        help="also write TensorBoard event files into the work dir (pip install -e .[tb]); "
+                             "view with: tensorboard --logdir WORK_DIR")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print everything mmengine logs (the log file in the work dir always has it)")
     parser.add_argument("--resume", nargs="?", type=str, const="auto",
                         help="resume from the given checkpoint, or (no value) from the latest one in the work dir")
     return parse_tool_args(parser, argv)
@@ -50,6 +56,8 @@ def build_cfg(args):
         else:
             cfg.optim_wrapper.type = amp_of[wrapper]
             cfg.optim_wrapper.loss_scale = "dynamic"
+    if args.tensorboard:
+        add_tensorboard(cfg)
     if args.auto_scale_lr:
         if "auto_scale_lr" in cfg and "base_batch_size" in cfg.auto_scale_lr:
             cfg.auto_scale_lr.enable = True
@@ -68,6 +76,20 @@ def build_cfg(args):
         cfg.load_from = args.resume
     apply_trust(args, [args.resume if args.resume != "auto" else None, cfg.get("load_from")])
     return cfg
+
+
+def add_tensorboard(cfg) -> None:
+    """mmengine's TensorboardVisBackend next to the local one: the same scalars, as TensorBoard event files."""
+    try:
+        import tensorboard  # noqa: F401 - the backend imports it only when the first scalar is written
+    except ImportError:
+        raise ConfigError("--tensorboard needs the tensorboard package: pip install -e .[tb]") from None
+    vis = cfg.get("visualizer") or dict(type="Visualizer", name="visualizer")
+    backends = list(vis.get("vis_backends") or [dict(type="LocalVisBackend")])
+    if not any(b.get("type") == "TensorboardVisBackend" for b in backends):
+        backends.append(dict(type="TensorboardVisBackend"))
+    vis["vis_backends"] = backends
+    cfg.visualizer = vis
 
 
 def pick_resume_checkpoint(cfg) -> None:
@@ -96,12 +118,14 @@ def main(argv=None):
         cfg = build_cfg(args)
         init_cpu_distributed(args.launcher, cfg)
         from mmengine.registry import RUNNERS
-        from mmengine.runner import Runner
-        runner = Runner.from_cfg(cfg) if "runner_type" not in cfg else RUNNERS.build(cfg)
+        ConsoleRunner.verbose = args.verbose
+        runner = ConsoleRunner.from_cfg(cfg) if "runner_type" not in cfg else RUNNERS.build(cfg)
         if args.amp and not torch.cuda.is_available():
             enable_bf16(runner.model, tool="train")
-        runner.train()
-        print(f"train: done. work dir: {osp.abspath(cfg.work_dir)} (checkpoints, log, last_checkpoint)")
+        runner.register_hook(PlotHook())
+        runner.register_hook(ConsoleHook())
+        with library_stdout_to_log(runner.logger, args.verbose):
+            runner.train()
         finish_distributed()
 
 

@@ -42,7 +42,8 @@ def test_tool_runs_and_ratios_are_computed_from_measurements(tmp_path):
     out = tmp_path / "b.json"
     proc = run_tool("tools/benchmark.py", "--models", "ours:tresnet_m:iabn_torch", "ours:tresnet_m:bn:fold",
                     "ours:tresnet_m:bn:onnx", "ours:tresnet_m:bn:fold+bf16", "timm:tresnet_m::cl", "--size", "64",
-                    "--batch", "2", "--warmup", "0", "--repeats", "2", "--flops", "--json", str(out))
+                    "--batch", "2", "--warmup", "0", "--repeats", "2", "--flops", "--json", str(out),
+                    "--plot", str(tmp_path / "b.png"))
     data = json.loads(out.read_text())
     rows = {r["model"]: r for r in data["rows"]}
     base = rows["timm:tresnet_m::cl"]  # the default baseline: the peer in channels_last
@@ -58,6 +59,9 @@ def test_tool_runs_and_ratios_are_computed_from_measurements(tmp_path):
     # In-Place ABN + recomputed residuals keep well under timm's bytes for backward
     assert ours["saved_MB_per_img"] < 0.7 * base["saved_MB_per_img"]
     assert "| ours:tresnet_m:iabn_torch |" in proc.output
+    from PIL import Image
+    with Image.open(tmp_path / "b.png") as im:  # the ratio columns as a chart
+        assert im.format == "PNG" and im.size[0] >= 600
 
 
 def test_a_bad_model_spec_is_a_clear_error():

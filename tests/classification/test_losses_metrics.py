@@ -1,4 +1,6 @@
 """ASL against its formula (independent reference written here), and the metrics against scikit-learn / hand."""
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -111,3 +113,48 @@ def test_cf1_of1_hand_computed():
     assert m["CF1"] == pytest.approx(100 * 2 * cp * cr / (cp + cr))
     assert m["OP"] == pytest.approx(100 * op) and m["OR"] == pytest.approx(100 * orc)
     assert m["OF1"] == pytest.approx(100 * 2 * op * orc / (op + orc))
+
+
+def test_precision_recall_points_match_sklearn():
+    """The points the PR chart draws are scikit-learn's precision_recall_curve (ties as one threshold)."""
+    from sklearn.metrics import precision_recall_curve
+
+    from tresnet_tasks.classification.metrics import precision_recall
+    rng = np.random.default_rng(4)
+    scores = np.round(rng.random(300), 2)  # many ties
+    targets = rng.random(300) < 0.3
+    precision, recall, n_pos = precision_recall(scores, targets)
+    p_ref, r_ref, _ = precision_recall_curve(targets, scores)
+    # sklearn lists thresholds ascending and appends (precision 1, recall 0)
+    assert n_pos == targets.sum()
+    assert np.allclose(precision, p_ref[:-1][::-1]) and np.allclose(recall, r_ref[:-1][::-1])
+
+
+def test_metric_charts_are_written_from_the_metric_numbers(tmp_path):
+    from PIL import Image
+
+    from tresnet_tasks.classification import ClassificationMetric, MultiLabelMetric
+    rng = np.random.default_rng(5)
+    ml = MultiLabelMetric(outfile_prefix=str(tmp_path / "ml"))
+    ml.dataset_meta = dict(classes=[f"c{i}" for i in range(6)])
+    targets = (rng.random((40, 6)) < 0.4).astype(np.float32)
+    targets[:, 5] = 0  # a class without positives: listed, not drawn as a bar
+    scores = np.clip(targets * 0.5 + rng.random((40, 6)) * 0.6, 0, 1)
+    results = [(s, t, None) for s, t in zip(scores, targets)]
+    ml.compute_metrics(results)
+    per_class = json.load(open(tmp_path / "ml.per_class_ap.json"))["per_class_AP"]
+    assert per_class["c5"] is None and per_class["c0"] == pytest.approx(100 * average_precision_score(targets[:, 0],
+                                                                                                      scores[:, 0]))
+    cm_metric = ClassificationMetric(outfile_prefix=str(tmp_path / "sl"))
+    labels = rng.integers(0, 4, 50)
+    logits = rng.random((50, 4)) + np.eye(4)[labels] * 0.5
+    cm_metric.compute_metrics([(s, int(label)) for s, label in zip(logits, labels)])
+    saved = json.load(open(tmp_path / "sl.confusion.json"))
+    cm = np.zeros((4, 4), int)
+    np.add.at(cm, (labels, logits.argmax(1)), 1)
+    off = cm - np.diag(np.diag(cm))
+    assert saved["confusion"] == cm.tolist()
+    assert saved["top_confusions"][0][2] == off.max()  # the most frequent confusion heads the list
+    for name in ("ml.per_class_ap.png", "ml.pr_curves.png", "sl.confusion.png"):
+        with Image.open(tmp_path / name) as im:
+            assert im.format == "PNG" and min(im.size) >= 150

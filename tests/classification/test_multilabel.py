@@ -1,4 +1,5 @@
 """Multi-label through the real tools on generated COCO-format data, datasets and their bad-input messages."""
+import glob
 import json
 import logging
 import os
@@ -125,7 +126,9 @@ def test_end_to_end_train_test_infer_learns(ml_root, tmp_path):
     meta = torch.load(best, map_location="cpu", weights_only=False)["meta"]
     assert meta["weights"] in ("raw", "ema")
     out = run_tool("tools/test.py", CFG, str(best), "--work-dir", str(tmp_path / "t"), *opts).output
-    assert "per-class AP (100 images)" in out
+    assert "[test] multilabel/mAP" in out
+    log = open(glob.glob(str(tmp_path / "t" / "2*" / "2*.log"))[-1], encoding="utf-8").read()
+    assert "per-class AP (100 images)" in log
     metrics = json.load(open(tmp_path / "t" / "predictions.per_class_ap.json"))["metrics"]
     val = json.load(open(os.path.join(ml_root, "annotations", "instances_val2017.json")))
     present = np.zeros((len(val["images"]), 6))

@@ -151,6 +151,6 @@ def test_recipe_configs_run_one_iteration_at_real_resolution(cifar_root, tmp_pat
     if "cifar" in config:  # two images are enough to show the recipe runs
         opts += ["train_dataloader.dataset.indices=2", "val_dataloader.dataset.indices=2"]
     out = run_tool("tools/train.py", config, "--work-dir", str(tmp_path / "w"), "--cfg-options", *opts).output
-    assert "Epoch(val) [1]" in out and os.path.isfile(tmp_path / "w" / "epoch_1.pth")
+    assert "[val] epoch 1: accuracy/top1" in out and os.path.isfile(tmp_path / "w" / "epoch_1.pth")
     cfg = load_config(config)
     assert any(t.get("size") == size for t in cfg.train_dataloader.dataset.pipeline)

@@ -1,7 +1,6 @@
 """bfloat16 autocast of the network (tools' --bf16, CPU --amp): finite, float32 outputs close to float32 runs.
 Mechanics only; the speed is measured by tools/benchmark.py and in the README, never asserted here."""
 import copy
-import re
 
 import pytest
 import torch
@@ -83,8 +82,8 @@ def test_tools_bf16_flags_run(tmp_path):
     run_tool("tools/train.py", DET_DEMO, "--work-dir", str(tmp_path / "w"), *opts)
     out = run_tool("tools/test.py", DET_DEMO, str(tmp_path / "w" / "epoch_1.pth"), "--bf16", "--work-dir",
                    str(tmp_path / "t"), *opts[:2]).output
-    # a 1-epoch model may detect nothing, in which case mmdet reports no mAP (see issue 15): the run itself counts
-    assert "test: bfloat16 autocast for the network" in out and re.search(r"test: metrics \{", out)
+    # a 1-epoch model may detect nothing: then the line says box mAP 0.0 and why
+    assert "test: bfloat16 autocast for the network" in out and "[test] coco/bbox_mAP" in out
     cifar = make_cifar_pickles(str(tmp_path / "cifar"), 10, num_train=64, num_test=32)
     out = run_tool("tools/train.py", CLS_DEMO, "--amp", "--work-dir", str(tmp_path / "c"), "--cfg-options",
                    f"data_root={cifar}/", "train_cfg.max_epochs=1", "param_scheduler.0.end=1").output

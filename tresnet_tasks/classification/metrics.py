@@ -17,29 +17,34 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmengine.registry import METRICS
 
+from ..visualization.charts import confusion_heatmap, pr_curves, sorted_bars
 
-def average_precision(scores: np.ndarray, targets: np.ndarray) -> float:
-    """Non-interpolated AP of one class; NaN when there is no positive."""
-    targets = targets.astype(bool)
-    n_pos = int(targets.sum())
-    if n_pos == 0:
-        return float("nan")
+
+def precision_recall(scores: np.ndarray, targets: np.ndarray) -> Tuple[np.ndarray, np.ndarray, int]:
+    """Precision and recall at each distinct score threshold (descending; tied scores are one threshold, as
+    scikit-learn's), and the number of positives."""
+    targets = np.asarray(targets).astype(bool)
     order = np.argsort(-scores, kind="mergesort")
     s, t = scores[order], targets[order]
     tp = np.cumsum(t)
-    # keep the last index of each group of equal scores: one threshold per distinct score
-    last = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1]
-    tp_at, n_at = tp[last], last + 1
-    precision = tp_at / n_at
-    recall_step = np.diff(np.r_[0, tp_at]) / n_pos
-    return float((recall_step * precision).sum())
+    last = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1]  # the last index of each group of equal scores
+    n_pos = int(targets.sum())
+    return tp[last] / (last + 1), tp[last] / max(n_pos, 1), n_pos
+
+
+def average_precision(scores: np.ndarray, targets: np.ndarray) -> float:
+    """Non-interpolated AP of one class; NaN when there is no positive."""
+    precision, recall, n_pos = precision_recall(scores, targets)
+    if n_pos == 0:
+        return float("nan")
+    return float((np.diff(np.r_[0, recall]) * precision).sum())
 
 
 def multilabel_metrics(scores: np.ndarray, targets: np.ndarray, threshold: float = 0.5,
@@ -119,7 +124,26 @@ class MultiLabelMetric(BaseMetric):
             os.makedirs(os.path.dirname(os.path.abspath(self.outfile_prefix)), exist_ok=True)
             with open(f"{self.outfile_prefix}.per_class_ap.json", "w", encoding="utf-8") as f:
                 json.dump({"metrics": m, "per_class_AP": per_class, "threshold": self.threshold}, f, indent=1)
+            self._charts(scores, targets, per_class, m["mAP"], len(results))
         return {k: float(v) for k, v in m.items()}
+
+    def _charts(self, scores: np.ndarray, targets: np.ndarray, per_class: Dict[str, Optional[float]],
+                mean_ap: float, n_images: int) -> None:
+        """``<prefix>.per_class_ap.png`` (sorted bars) and ``<prefix>.pr_curves.png`` (the 3 best and 3 worst
+        classes and the micro average over all class-image pairs)."""
+        names = list(per_class)
+        sorted_bars(names, list(per_class.values()), f"{self.outfile_prefix}.per_class_ap.png",
+                    f"per-class AP, {n_images} images (mAP {mean_ap:.1f})", "AP (%)")
+        ranked = sorted((a, i) for i, a in enumerate(per_class.values()) if a is not None)
+        picked = ranked[-3:][::-1] + [r for r in ranked[:3] if r not in ranked[-3:]]
+        curves = {}
+        for ap, i in picked:
+            precision, recall, _ = precision_recall(scores[:, i], targets[:, i] > 0.5)
+            curves[names[i]] = (precision, recall, ap)
+        precision, recall, _ = precision_recall(scores.ravel(), targets.ravel() > 0.5)
+        micro = 100 * float((np.diff(np.r_[0, recall]) * precision).sum())
+        curves["micro average"] = (precision, recall, micro)
+        pr_curves(curves, f"{self.outfile_prefix}.pr_curves.png", "precision-recall: best and worst classes")
 
 
 
@@ -170,7 +194,13 @@ class ClassificationMetric(BaseMetric):
             per_class = np.divide(np.diag(cm), support, out=np.full(n, np.nan), where=support > 0) * 100
             classes = (self.dataset_meta or {}).get("classes") or [str(i) for i in range(n)]
             os.makedirs(os.path.dirname(os.path.abspath(self.outfile_prefix)), exist_ok=True)
+            _, confusions = confusion_heatmap(cm, list(classes), f"{self.outfile_prefix}.confusion.png",
+                                              f"confusion matrix, {len(labels)} images (top-1 {out['top1']:.1f}%)")
             with open(f"{self.outfile_prefix}.confusion.json", "w", encoding="utf-8") as f:
                 json.dump({"metrics": out, "classes": list(classes), "confusion": cm.tolist(),
-                           "per_class_accuracy": [None if np.isnan(a) else float(a) for a in per_class]}, f)
+                           "per_class_accuracy": [None if np.isnan(a) else float(a) for a in per_class],
+                           "top_confusions": [list(c) for c in confusions]}, f)
+            if confusions:
+                print_log("most frequent confusions (true -> predicted: count): "
+                          + "; ".join(f"{t} -> {p}: {c}" for t, p, c in confusions), logger="current")
         return out

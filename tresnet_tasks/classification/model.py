@@ -81,7 +81,8 @@ class TResNetClassifier(BaseModel):
             source = under_prefix(self.pretrained, self.pretrained_prefix)
             self.pretrained_report = load_classifier_weights(self, source, skip_head=self.skip_head)
             what = "backbone" if self.pretrained_report.skipped_head else "backbone and head"
-            print_log(f"{what} initialised from {self.pretrained}: {self.pretrained_report}", logger="current")
+            self.init_message = f"{what} initialised from {self.pretrained}: {self.pretrained_report}"
+            print_log(self.init_message, logger="current")
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[Union[dict, List]] = None,
                 mode: str = "tensor"):

@@ -7,7 +7,10 @@ import os
 import os.path as osp
 from typing import List
 
+from mmengine.logging import MMLogger
+
 from ..data.coco_checks import COCO_CLASSES
+from ..engine.console import Console, library_stdout_to_log, quiet_console
 from ..engine.precision import enable_bf16
 from ..errors import DatasetError
 from .args import check_named_checkpoint
@@ -47,12 +50,13 @@ def class_names(ckpt: dict, num_classes: int) -> List[str]:
 def detect(cfg, images: List[str], args) -> None:
     """Boxes drawn into OUT_DIR/vis/ and written to OUT_DIR/preds/<image>.json (mmdet's inferencer)."""
     from mmdet.apis import DetInferencer
+    cfg.visualizer["vis_backends"] = []  # drawing into out_dir needs no logging backend (which wants a save_dir)
     inferencer = DetInferencer(model=cfg, weights=args.checkpoint, device=args.device, show_progress=False)
     if args.bf16:
         enable_bf16(inferencer.model, tool="infer")
     inferencer(images, out_dir=args.out_dir, pred_score_thr=args.score_thr, batch_size=args.batch_size or 1,
                no_save_pred=False)
-    print(f"infer: {len(images)} image(s) -> drawn boxes in {osp.join(args.out_dir, 'vis')}, "
+    Console.print(f"infer: {len(images)} image(s) -> drawn boxes in {osp.join(args.out_dir, 'vis')}, "
           f"predictions in {osp.join(args.out_dir, 'preds')}")
 
 
@@ -90,13 +94,13 @@ def classify(cfg, images: List[str], args) -> List[dict]:
                 keep = [i for i in keep if s[i] >= threshold]
             labels = [{"label": classes[i], "score": round(float(s[i]), 4)} for i in keep]
             results.append({"image": b["data_samples"]["img_path"], "labels": labels})
-            print(f"{b['data_samples']['img_path']}: " + (", ".join(
+            Console.print(f"{b['data_samples']['img_path']}: " + (", ".join(
                 f"{x['label']} {x['score']:.2f}" for x in labels) or "(none)"))
     out = args.out or osp.join(args.out_dir, "preds.json")
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     with open(out, "w", encoding="utf-8") as f:
         json.dump(results, f, indent=1)
-    print(f"infer: predictions for {len(results)} image(s) written to {out}")
+    Console.print(f"infer: predictions for {len(results)} image(s) written to {out}")
     return results
 
 
@@ -109,7 +113,11 @@ def run(args):
     check_named_checkpoint(args, args.checkpoint)
     cfg = load_config(args.config)
     args.device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    if task_of(cfg) == "detection":
-        return detect(cfg, images, args)
-    init_default_scope(cfg.get("default_scope", "mmengine"))
-    return classify(cfg, images, args)
+    if not getattr(args, "verbose", False):
+        quiet_console(MMLogger.get_current_instance())  # "Loads checkpoint ..." and the like go nowhere
+    verbose = getattr(args, "verbose", False)
+    with library_stdout_to_log(MMLogger.get_current_instance(), verbose):
+        if task_of(cfg) == "detection":
+            return detect(cfg, images, args)
+        init_default_scope(cfg.get("default_scope", "mmengine"))
+        return classify(cfg, images, args)

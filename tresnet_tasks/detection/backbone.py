@@ -54,7 +54,8 @@ class TResNetBackbone(BaseModule):
         checkpoint, prefix = pretrained_source(self.init_cfg)
         if checkpoint:
             report = load_tresnet_weights(self.net, under_prefix(checkpoint, prefix), strict=True, skip_head=True)
-            print_log(f"TResNet backbone initialised from {checkpoint}: {report}", logger="current")
+            self.init_message = f"TResNet backbone initialised from {checkpoint}: {report}"
+            print_log(self.init_message, logger="current")
             self._is_init = True
         elif self.init_cfg:
             super().init_weights()

@@ -1,0 +1,296 @@
+"""What a person sees while the tools run: a short console, everything else in the work dir's log file.
+
+- :class:`ConsoleRunner`: mmengine's Runner whose console handler shows warnings and errors only; the log file
+  keeps every line mmengine writes (environment, config, hook tables, per-interval scalars). ``verbose=True``
+  (the tools' ``--verbose``) gives mmengine's console back.
+- :func:`library_stdout_to_log`: what libraries ``print`` (pycocotools' "loading annotations into memory...",
+  COCOeval's tables) goes to the log file instead of the console.
+- :class:`ConsoleHook`: a header (config, work dir, model size, data sizes, device, norm mode), one progress line
+  per logging interval with the ETA, one line per validation with the main metric, a closing summary.
+- :class:`PlotHook`: ``work_dir/plots/curves.png`` (losses, learning rate, validation metrics) redrawn at each
+  validation and at the end of training.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import logging
+import os.path as osp
+import sys
+import time
+from typing import Dict, Iterator, List, Optional, TextIO
+
+from mmengine.hooks import Hook
+from mmengine.logging import MMLogger
+from mmengine.registry import HOOKS, RUNNERS
+from mmengine.runner import Runner
+
+from ..visualization.curves import plot_work_dir
+
+
+class Console:
+    """Where the tools' own lines go: the terminal the process started with, whatever libraries do to sys.stdout;
+    only rank 0 of a distributed run prints."""
+
+    stream: TextIO = sys.stdout
+
+    @classmethod
+    def print(cls, line: str) -> None:
+        from mmengine.dist import get_rank
+        if get_rank() == 0:
+            cls.stream.write(line + "\n")
+            cls.stream.flush()
+
+
+# Third-party messages this project cannot fix at the source; they still reach the log file.
+_KNOWN_LOG_NOISE = (
+    # mmengine 0.10.7's CheckpointHook.before_train always builds a FileClient, which warns about itself
+    '"FileClient" will be deprecated in future.',
+    '"HardDiskBackend" is the alias of "LocalBackend"',
+    # mmdet's CocoMetric when the model detected nothing: tools/test.py says instead that box mAP is 0.0 and why
+    "The testing results of the whole dataset is empty.",
+    # mmdet 3.3 has no "function" registry of its own; its DetInferencer looks the collate function up there
+    'Failed to search registry with scope "mmdet" in the "function" registry tree.',
+)
+
+
+class _DropKnownNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(message.startswith(noise) for noise in _KNOWN_LOG_NOISE)
+
+
+def quiet_known_warnings() -> None:
+    """Python warnings raised inside third-party code on every run, filtered by their exact text."""
+    import warnings
+    # mmdet 3.3's point and anchor generators call torch.meshgrid without indexing= (torch warns once per process)
+    warnings.filterwarnings("ignore", message=r"torch\.meshgrid: in an upcoming release, it will be required")
+
+
+def quiet_console(logger: logging.Logger) -> logging.Logger:
+    """The logger's console handler shows warnings and errors only, minus the known noise; files keep everything."""
+    quiet_known_warnings()
+    for handler in logger.handlers:
+        if type(handler) is logging.StreamHandler:  # the console one (FileHandler is a subclass)
+            handler.setLevel(logging.WARNING)
+            handler.addFilter(_DropKnownNoise())
+    return logger
+
+
+@RUNNERS.register_module()
+class ConsoleRunner(Runner):
+    """mmengine's Runner with a quiet console (warnings and errors); the log file keeps everything."""
+
+    verbose = False
+
+    def build_logger(self, log_level="INFO", log_file=None, **kwargs) -> MMLogger:
+        logger = super().build_logger(log_level, log_file, **kwargs)
+        return logger if self.verbose else quiet_console(logger)
+
+
+class _ToLog(io.TextIOBase):
+    """A text stream whose complete lines become INFO records of a logger (its file handler keeps them)."""
+
+    def __init__(self, logger: logging.Logger):
+        super().__init__()
+        self.logger, self.pending = logger, ""
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            if line.strip():
+                self.logger.info(line)
+        return len(text)
+
+
+@contextlib.contextmanager
+def library_stdout_to_log(logger: logging.Logger, verbose: bool = False) -> Iterator[None]:
+    """Send what libraries print to ``logger`` (the log file) while the block runs; the tools' own lines still
+    reach the terminal through :class:`Console`."""
+    if verbose:
+        yield
+        return
+    if not isinstance(sys.stdout, _ToLog):  # the terminal, not an outer redirection
+        Console.stream = sys.stdout
+    with contextlib.redirect_stdout(_ToLog(logger)):
+        yield
+
+
+def _hms(seconds: float) -> str:
+    return str(datetime.timedelta(seconds=int(max(0.0, seconds))))
+
+
+def _tresnet_of(model) -> Optional[object]:
+    from ..backbone.tresnet import TResNet
+    return next((m for m in model.modules() if isinstance(m, TResNet)), None)
+
+
+def _num(value: float) -> str:
+    return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.3e}"
+
+
+@HOOKS.register_module()
+class ConsoleHook(Hook):
+    """Short console lines for a training or test run (see the module docstring).
+
+    Args:
+        interval: iterations between progress lines (default: the LoggerHook's interval, or more so that a run
+            prints at most about 20 of them; the log file has every interval).
+        metrics: how many validation metrics a line shows (the first is the one checkpoints are picked by).
+    """
+
+    priority = "LOWEST"  # after the LoggerHook and PlotHook (the summary names the plots)
+
+    def __init__(self, interval: Optional[int] = None, metrics: int = 3):
+        self.interval, self.metrics = interval, metrics
+        self.start: Optional[float] = None
+        self.start_iter = 0
+        self.lines = 0
+        self.best: Dict[str, float] = {}
+
+    def _print(self, line: str) -> None:
+        self.lines += 1
+        Console.print(line)
+
+    def _header(self, runner, split: str) -> None:
+        model = runner.model.module if hasattr(runner.model, "module") else runner.model
+        params = sum(p.numel() for p in model.parameters()) / 1e6
+        net = _tresnet_of(model)
+        what = type(model).__name__ + (f" + {net.arch} (norm {net.norm})" if net is not None else "")
+        device = next(model.parameters()).device
+        import torch
+        where = f"{device}" + (f" ({torch.get_num_threads()} threads)" if device.type == "cpu" else "")
+        self._print(f"config    {runner.cfg.filename}")
+        self._print(f"work dir  {osp.abspath(runner.work_dir)}")
+        self._print(f"model     {what}, {params:.1f} M parameters, on {where}")
+        sizes = []
+        for name in (["train", "val"] if split == "train" else ["test"]):
+            loop = getattr(runner, f"_{name}_loop", None)
+            dataset = getattr(getattr(loop, "dataloader", None), "dataset", None)
+            if dataset is not None:
+                sizes.append(f"{name} {len(dataset)} images")
+        if sizes:
+            self._print("data      " + ", ".join(sizes))
+        for module in model.modules():  # what the models said about their starting weights (init_weights)
+            if getattr(module, "init_message", None):
+                self._print(f"weights   {module.init_message}")
+        if getattr(runner, "_has_loaded", False) and runner._load_from:
+            what = "resumed" if runner._resume else "loaded "
+            at = f": epoch {runner.epoch}, iteration {runner.iter}" if runner._resume else ""
+            self._print(f"{what}   {runner._load_from}{at}")
+
+    @staticmethod
+    def _log_file(runner) -> str:
+        handlers = [h for h in runner.logger.handlers if isinstance(h, logging.FileHandler)]
+        return handlers[0].baseFilename if handlers else runner.log_dir
+
+    def before_train(self, runner) -> None:
+        if self.interval is None:
+            logged = runner.cfg.get("default_hooks", {}).get("logger", {}).get("interval", 50)
+            self.interval = max(logged, -(-runner.max_iters // 20))
+        self._header(runner, "train")
+        loop = runner.train_loop
+        epochs = getattr(loop, "max_epochs", None)
+        self._print(f"schedule  {epochs} epochs x {len(runner.train_dataloader)} iterations" if epochs
+                    else f"schedule  {loop.max_iters} iterations")
+        self.start, self.start_iter = time.time(), runner.iter
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        done, total = runner.iter + 1, runner.max_iters
+        if not (self.every_n_train_iters(runner, self.interval) or done == total):
+            return
+        speed = (time.time() - self.start) / max(1, done - self.start_iter)
+        losses = {k: float(v.detach()) if hasattr(v, "detach") else float(v)
+                  for k, v in (outputs or {}).items() if "loss" in k}
+        main = losses.pop("loss", None)
+        loss = (f"loss {_num(main)}" if main is not None else "") + (
+            " (" + ", ".join(f"{k.replace('loss_', '')} {_num(v)}" for k, v in losses.items()) + ")" if losses else "")
+        lr = runner.optim_wrapper.get_lr()
+        lr = next(iter(lr.values()))[0] if isinstance(lr, dict) and lr else None
+        epoch = f"epoch {runner.epoch + 1}/{runner.max_epochs}  " if runner.max_epochs else ""
+        self._print(f"[train] {epoch}iter {done}/{total}  {loss}" + (f"  lr {lr:.2e}" if lr is not None else "")
+                    + f"  eta {_hms(speed * (total - done))}")
+
+    def _metric_line(self, metrics: Dict[str, float], main: Optional[str]) -> str:
+        keys = [k for k in metrics if k != main and not k.startswith("raw/") and not k.endswith("num_empty_classes")]
+        shown: List[str] = ([main] if main in metrics else []) + keys
+        parts = []
+        for k in shown[: self.metrics]:
+            part = f"{k} {_num(float(metrics[k]))}"
+            if f"raw/{k}" in metrics:
+                part += f" (raw {_num(float(metrics['raw/' + k]))})"
+            parts.append(part)
+        return ", ".join(parts)
+
+    @staticmethod
+    def _main_metric(runner) -> Optional[str]:
+        best = runner.cfg.get("val_cfg", {}).get("best_metric") or (
+            runner.cfg.get("default_hooks", {}).get("checkpoint", {}).get("save_best"))
+        return best if isinstance(best, str) else None
+
+    def after_val_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
+        if not metrics:
+            self._print(f"[val] epoch {runner.epoch}: no metrics (see the log)")
+            return
+        main = self._main_metric(runner)
+        line = f"[val] epoch {runner.epoch}: {self._metric_line(metrics, main)}"
+        if main in metrics:
+            value = max(float(metrics[main]), float(metrics.get(f"raw/{main}", float("-inf"))))
+            if value >= self.best.get(main, float("-inf")):
+                self.best = {main: value, "epoch": runner.epoch}
+                line += "  (best so far)"
+        self._print(line)
+
+    def before_test(self, runner) -> None:
+        self._header(runner, "test")
+
+    def after_test_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
+        if metrics:
+            self._print(f"[test] {self._metric_line(metrics, self._main_metric(runner))}")
+
+    def after_train(self, runner) -> None:
+        elapsed = _hms(time.time() - self.start) if self.start else "?"
+        self._print(f"done in {elapsed}.")
+        main = self._main_metric(runner)
+        if main in self.best:
+            best = sorted(osp.basename(p) for p in _glob(runner.work_dir, "best_*.pth"))
+            self._print(f"best      {main} {_num(self.best[main])} at epoch {self.best['epoch']}"
+                        + (f" -> {osp.join(runner.work_dir, best[-1])}" if best else ""))
+        last = osp.join(runner.work_dir, "last_checkpoint")
+        if osp.isfile(last):
+            with open(last, encoding="utf-8") as f:
+                self._print(f"last      {f.read().strip()}  (--resume continues from it)")
+        plots = osp.join(runner.work_dir, "plots", "curves.png")
+        if osp.isfile(plots):
+            self._print(f"plots     {plots}")
+        self._print(f"log       {self._log_file(runner)}")
+
+
+def _glob(folder: str, pattern: str) -> List[str]:
+    import glob
+    return glob.glob(osp.join(folder, pattern))
+
+
+@HOOKS.register_module()
+class PlotHook(Hook):
+    """Redraws ``work_dir/plots/curves.png`` from mmengine's scalar log at each validation and after training."""
+
+    priority = "LOWEST"  # after the LoggerHook has written this validation's scalars
+
+    def _draw(self, runner) -> None:
+        from mmengine.dist import get_rank
+        if get_rank() != 0:
+            return
+        title = osp.splitext(osp.basename(runner.cfg.filename or ""))[0]
+        try:
+            plot_work_dir(runner.work_dir, title=title)
+        except (OSError, ValueError) as exc:  # a plot must never stop a training run
+            runner.logger.warning(f"plots not drawn: {exc}")
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        self._draw(runner)
+
+    def after_train(self, runner) -> None:
+        self._draw(runner)
