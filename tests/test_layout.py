@@ -109,3 +109,18 @@ def test_classes_register_under_their_own_names():
     from tresnet_tasks.detection import TResNetBackbone
     assert DET_MODELS.get("TResNetBackbone") is TResNetBackbone and DET_MODELS.get("TResNet") is TResNetBackbone
     assert MODELS.get("TResNetClassifier") is TResNetClassifier and MODELS.get("AsymmetricLoss") is AsymmetricLoss
+
+
+def test_no_function_level_import_of_our_own_modules():
+    """Function-level imports only for optional heavy dependencies, never to hide a dependency between our modules."""
+    hidden = []
+    for path in glob.glob(os.path.join(ROOT, "tresnet_tasks", "**", "*.py"), recursive=True):
+        tree = ast.parse(open(path, encoding="utf-8").read())
+        for fn in ast.walk(tree):
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for node in ast.walk(fn):
+                    if (isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(
+                            "tresnet_tasks"))) or (isinstance(node, ast.Import) and any(
+                            a.name.startswith("tresnet_tasks") for a in node.names)):
+                        hidden.append(f"{os.path.relpath(path, ROOT)}:{node.lineno}")
+    assert not hidden, f"function-level imports of tresnet_tasks modules: {hidden}"

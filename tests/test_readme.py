@@ -91,7 +91,12 @@ def test_readme_files_exist():
     assert not missing, f"the README names files that do not exist: {missing}"
 
 
-def test_readme_lines_runnable_here_run():
-    """The lines that need no dataset, GPU or network: listing the published weights."""
+def test_readme_lines_runnable_here_run(tmp_path):
+    """The lines that need no dataset, GPU or network: listing the published weights, making the demo data (into a
+    temporary folder rather than ./data). `make demo` itself runs in tests/engine/test_console_and_plots.py."""
     out = run_tool("tools/fetch_weights.py", "--list", env={"HF_HUB_OFFLINE": "1"}).output
     assert "tresnet_m.miil_in1k" in out and "tresnet_l.miil_in1k_448" in out
+    run_tool("tools/make_demo_data.py", "--root", str(tmp_path))
+    assert (tmp_path / "shapes_coco" / "annotations" / "instances_val2017.json").is_file()
+    assert (tmp_path / "shapes_multilabel" / "annotations" / "instances_train2017.json").is_file()
+    assert (tmp_path / "cifar_shapes" / "cifar-10-batches-py" / "test_batch").is_file()

@@ -106,7 +106,7 @@ def draw_charts(cfg):
     det_file = osp.join(cfg.work_dir, "predictions.bbox.json")
     if ev is not None and osp.isfile(det_file) and ev.get("ann_file"):
         draw_per_category_ap(ev.ann_file, det_file, osp.join(cfg.work_dir, "predictions.per_category_ap.png"))
-    return sorted(glob.glob(osp.join(cfg.work_dir, "predictions.*.png")))
+    return sorted(glob.glob(osp.join(osp.abspath(cfg.work_dir), "predictions.*.png")))
 
 
 if __name__ == "__main__":

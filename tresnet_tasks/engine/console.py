@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import glob
 import io
 import logging
 import os.path as osp
@@ -26,6 +27,7 @@ from mmengine.logging import MMLogger
 from mmengine.registry import HOOKS, RUNNERS
 from mmengine.runner import Runner
 
+from ..backbone.tresnet import TResNet
 from ..visualization.curves import plot_work_dir
 
 
@@ -122,8 +124,7 @@ def _hms(seconds: float) -> str:
     return str(datetime.timedelta(seconds=int(max(0.0, seconds))))
 
 
-def _tresnet_of(model) -> Optional[object]:
-    from ..backbone.tresnet import TResNet
+def _tresnet_of(model) -> Optional[TResNet]:
     return next((m for m in model.modules() if isinstance(m, TResNet)), None)
 
 
@@ -269,7 +270,6 @@ class ConsoleHook(Hook):
 
 
 def _glob(folder: str, pattern: str) -> List[str]:
-    import glob
     return glob.glob(osp.join(folder, pattern))
 
 

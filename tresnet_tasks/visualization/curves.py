@@ -108,6 +108,8 @@ def plot_runs(runs: Sequence[Tuple[str, Dict[str, Series]]], out_png: str, title
             ax.legend(fontsize=8)
         else:
             ax.text(0.5, 0.5, "no data yet", ha="center", va="center", transform=ax.transAxes, color="gray")
+    from matplotlib.ticker import MaxNLocator
+    axes[2].xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs
     axes[0].set_ylabel("loss")
     axes[1].set_ylabel("lr")
     axes[1].ticklabel_format(axis="y", style="sci", scilimits=(-2, 2))
