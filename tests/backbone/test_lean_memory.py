@@ -162,3 +162,43 @@ def test_in_place_change_of_any_kept_tensor_is_still_detected():
     x.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
+
+
+@pytest.mark.parametrize("norm", ["bn", "iabn_torch"])
+def test_frozen_statistics_training_is_lean_with_equal_gradients(norm):
+    """MMDetection's frozen-statistics training (norm_eval, frozen_stages=1): the norms are folded into the convs and
+    the SE outputs are kept as recipes; gradients equal the plain path's in float64, fewer bytes are kept."""
+    from tresnet_tasks.detection import TResNetBackbone
+    torch.manual_seed(0)
+    lean = TResNetBackbone(arch="m", norm=norm, frozen_stages=1, norm_eval=True, **LAYERS).double()
+    randomize_norms(lean)
+    lean.train()
+    plain = copy.deepcopy(lean)
+    plain.net.lean_memory = False
+    assert not lean.net.body.layer3[0].conv1.bn.training  # frozen statistics
+    x = torch.rand(2, 3, 96, 64, dtype=torch.float64)
+    ws = [torch.randn(o.shape, dtype=torch.float64) for o in plain(x)]
+
+    def grads(model):
+        outs = model(x)
+        sum((o * w).sum() for o, w in zip(outs, ws)).backward()
+        return [o.detach() for o in outs], {n: p.grad for n, p in model.named_parameters() if p.requires_grad}
+
+    (o1, g1), (o2, g2) = grads(lean), grads(plain)
+    assert all(torch.equal(a, b) for a, b in zip(o1, o2))
+    assert g1.keys() == g2.keys() and len(g1) > 0
+    for name, g in g2.items():
+        assert (g1[name] - g).abs().max() <= 1e-12 * max(1.0, float(g.abs().max())), name
+
+    class Sum(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, inp):
+            return sum(o.sum() for o in self.m(inp))
+
+    xf = torch.rand(1, 3, 256, 256)
+    kept_lean = saved_bytes_for_backward(Sum(lean.float()), xf)
+    kept_plain = saved_bytes_for_backward(Sum(plain.float()), xf)
+    assert 0 < kept_lean < kept_plain

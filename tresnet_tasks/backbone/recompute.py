@@ -76,6 +76,7 @@ class _Recipe:
 
 class _Registry:
     def __init__(self):
+        self.residuals = True
         self.outer = _outer_hooks()
         self.entries: Dict[int, Tuple[weakref.ref, Tuple, _Recipe]] = {}
 
@@ -111,12 +112,18 @@ class _Registry:
 
 
 @contextlib.contextmanager
-def lean_residuals(enabled: bool = True) -> Iterator[None]:
-    """Keep registered activations as recipes for the duration of a training forward pass."""
+def lean_residuals(enabled: bool = True, residuals: bool = True) -> Iterator[None]:
+    """Keep registered activations as recipes for the duration of a training forward pass.
+
+    ``residuals=False`` keeps only the SE outputs as recipes: with frozen norm statistics the norms are folded into
+    their convs and a block's last conv output is not kept by anyone, so a block-output recipe (which keeps it)
+    would cost what it saves; the SE output's factors are kept by the multiply in every mode.
+    """
     if not enabled or getattr(_state, "registry", None) is not None:
         yield
         return
     registry = _Registry()
+    registry.residuals = residuals
     _state.registry = registry
     try:
         with torch.autograd.graph.saved_tensors_hooks(registry.pack, registry.unpack):
@@ -163,7 +170,7 @@ def residual_relu(branch: torch.Tensor, shortcut: torch.Tensor, branch_is_fresh:
     """
     registry = _active()
     graph = torch.is_grad_enabled() and (branch.requires_grad or shortcut.requires_grad)
-    if registry is None or not graph:
+    if registry is None or not registry.residuals or not graph:
         # without a graph nothing keeps the branch for backward: add into it (no new buffer)
         out = branch.add_(shortcut) if branch_is_fresh or not graph else branch + shortcut
         return out.relu_()

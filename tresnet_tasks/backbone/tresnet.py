@@ -242,11 +242,15 @@ class TResNet(nn.Module):
         return x
 
     def _lean(self):
-        """A context keeping cheap activations as recipes (recompute.py) in a training forward of an In-Place ABN
-        mode (eager only), else a no-op context."""
-        lean = self.norm in ("iabn", "iabn_torch") if self.lean_memory is None else self.lean_memory
-        return lean_residuals(lean and self.training and torch.is_grad_enabled() and not torch.jit.is_tracing()
-                              and not torch.compiler.is_compiling())
+        """The lean-memory context of this forward (recompute.py): in a training forward (eager only), the In-Place
+        ABN modes keep block and SE outputs as recipes; with frozen norm statistics (MMDetection's ``norm_eval``, the
+        norms folded into the convs) every mode keeps the SE outputs as recipes. ``lean_memory=False``: neither."""
+        if not (self.training and torch.is_grad_enabled()) or torch.jit.is_tracing() or \
+                torch.compiler.is_compiling() or self.lean_memory is False:
+            return lean_residuals(False)
+        frozen = not self.body.layer4[-1].conv1.bn.training  # norm_eval puts every norm in eval mode
+        iabn = self.norm in ("iabn", "iabn_torch")
+        return lean_residuals(frozen or iabn or bool(self.lean_memory), residuals=not frozen)
 
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         """Outputs of layer1..layer4 (strides 4, 8, 16, 32; channels ``self.stage_channels``)."""
