@@ -50,6 +50,9 @@ def build_cfg(args):
         hooks.visualization.wait_time = args.wait_time
         if args.show_dir:
             hooks.visualization.test_out_dir = args.show_dir
+    logger = cfg.get("default_hooks", {}).get("logger")
+    if logger is not None and logger.get("type") in ("LoggerHook", "mmengine.LoggerHook"):
+        logger.type = "RankZeroLoggerHook"  # one writer for the metrics json under DDP
     evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
     for ev in evaluators:  # COCO detections / per-class AP as json next to the metrics
         if ev.get("type") in ("CocoMetric", "MultiLabelMetric", "ClassificationMetric") and not ev.get("outfile_prefix"):

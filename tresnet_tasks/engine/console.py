@@ -22,7 +22,7 @@ import sys
 import time
 from typing import Dict, Iterator, List, Optional, TextIO
 
-from mmengine.hooks import Hook
+from mmengine.hooks import Hook, LoggerHook
 from mmengine.logging import MMLogger
 from mmengine.registry import HOOKS, RUNNERS
 from mmengine.runner import Runner
@@ -271,6 +271,17 @@ class ConsoleHook(Hook):
 
 def _glob(folder: str, pattern: str) -> List[str]:
     return glob.glob(osp.join(folder, pattern))
+
+
+@HOOKS.register_module()
+class RankZeroLoggerHook(LoggerHook):
+    """mmengine's LoggerHook whose test metrics json is written by rank 0 only: mmengine 0.10.7 writes it from every
+    rank into the same file, and two ranks writing at once can leave it unreadable (seen in the 2-process tests)."""
+
+    def after_test_epoch(self, runner, metrics=None) -> None:
+        from mmengine.dist import get_rank
+        if get_rank() == 0:
+            super().after_test_epoch(runner, metrics)
 
 
 @HOOKS.register_module()
