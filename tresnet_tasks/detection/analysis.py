@@ -26,9 +26,9 @@ def per_category_ap(ann_file: str, det_file: str) -> Dict[str, Optional[float]]:
         gt = COCO(ann_file)
         with open(det_file, encoding="utf-8") as f:
             dets = json.load(f)
-        ev = COCOeval(gt, gt.loadRes(dets) if dets else COCO(), "bbox")
-        if not dets:
+        if not dets:  # pycocotools cannot load an empty result list: AP 0 where there is ground truth
             return {c["name"]: (0.0 if gt.getAnnIds(catIds=[c["id"]]) else None) for c in gt.loadCats(gt.getCatIds())}
+        ev = COCOeval(gt, gt.loadRes(dets), "bbox")
         ev.evaluate()
         ev.accumulate()
     precision = ev.eval["precision"][:, :, :, 0, -1]  # all areas, maxDets 100
