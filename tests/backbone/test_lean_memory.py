@@ -185,7 +185,9 @@ def test_frozen_statistics_training_is_lean_with_equal_gradients(norm):
         return [o.detach() for o in outs], {n: p.grad for n, p in model.named_parameters() if p.requires_grad}
 
     (o1, g1), (o2, g2) = grads(lean), grads(plain)
-    assert all(torch.equal(a, b) for a, b in zip(o1, o2))
+    # the lean path folds every layer; the plain one normalises after the conv where the weight is the larger
+    # (small maps): the same function, rounded differently
+    assert all((a - b).abs().max() <= 1e-12 * b.abs().max() for a, b in zip(o1, o2))
     assert g1.keys() == g2.keys() and len(g1) > 0
     for name, g in g2.items():
         assert (g1[name] - g).abs().max() <= 1e-12 * max(1.0, float(g.abs().max())), name

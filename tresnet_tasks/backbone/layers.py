@@ -8,7 +8,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .norm import make_norm_act
-from .recompute import channel_scale
+from .lean_ops import blur, folded_conv, leaky_relu_blur
+from .recompute import channel_scale, lean_active
 
 
 class SpaceToDepth(nn.Module):
@@ -31,36 +32,6 @@ class SpaceToDepth(nn.Module):
         return x.reshape(n, c * 16, h // 4, w // 4)
 
 
-class _FixedBlur(torch.autograd.Function):
-    """The blur as a linear map with a constant filter: its backward needs no activation, so (unlike F.conv2d,
-    which keeps its padded input) it saves nothing for backward."""
-
-    @staticmethod
-    def forward(ctx, x, filt):
-        ctx.save_for_backward(filt)
-        ctx.in_shape, ctx.in_dtype = x.shape, x.dtype
-        return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), filt, stride=2, groups=x.shape[1])
-
-    @staticmethod
-    def backward(ctx, grad):
-        (filt,) = ctx.saved_tensors
-        n, c, h, w = ctx.in_shape
-        out_pad = ((h + 2 - 3) % 2, (w + 2 - 3) % 2)
-        # under autocast (AMP, bfloat16) the forward ran in a lower precision than the filter's; backward runs
-        # outside autocast, so the filter follows the gradient's dtype here, and the result the input's
-        filt = filt.to(grad.dtype)
-        gp = F.conv_transpose2d(grad, filt, stride=2, groups=c, output_padding=out_pad)  # (N, C, H+2, W+2)
-        # reflect padding's backward, by slicing (keeps the memory format, unlike aten's reflection_pad2d_backward):
-        # padded row 0 is input row 1, padded row H+1 is input row H-2; the same for columns
-        rows = gp[:, :, 1:h + 1].clone()
-        rows[:, :, 1] += gp[:, :, 0]
-        rows[:, :, h - 2] += gp[:, :, h + 1]
-        g = rows[:, :, :, 1:w + 1].clone()
-        g[:, :, :, 1] += rows[:, :, :, 0]
-        g[:, :, :, w - 2] += rows[:, :, :, w + 1]
-        return g.to(ctx.in_dtype), None
-
-
 class BlurPool2d(nn.Module):
     """Anti-alias downsampling: fixed depthwise [1,2,1]x[1,2,1]/16 filter, reflect padding 1, stride 2.
 
@@ -81,7 +52,7 @@ class BlurPool2d(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not torch.is_grad_enabled() or not x.requires_grad:
             return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), self.filt, stride=2, groups=self.channels)
-        return _FixedBlur.apply(x, self.filt)
+        return blur(x, self.filt)
 
 
 class SqueezeExcite(nn.Module):
@@ -103,16 +74,22 @@ class SqueezeExcite(nn.Module):
         return channel_scale(x, s.sigmoid())
 
 
+def norm_scale_shift(norm: nn.Module) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel ``(scale, shift)`` with ``norm(z) == z * scale + shift`` under the norm's running statistics
+    (before its activation). ``norm.weight`` is the applied scale in every norm mode of this project (``norm.py``);
+    differentiable in the norm's affine parameters."""
+    scale = norm.weight * torch.rsqrt(norm.running_var + norm.eps)
+    return scale, norm.bias - norm.running_mean * scale
+
+
 def fold_conv_norm(conv: nn.Conv2d, norm: nn.Module) -> Tuple[torch.Tensor, torch.Tensor]:
     """Weight and bias of the single conv equal to ``norm(conv(x))`` with the norm's running statistics.
 
     Differentiable in the conv weight and the norm's affine parameters (so frozen-statistics training, e.g.
-    MMDetection's ``norm_eval``, runs the folded form too). ``norm.weight`` is the applied scale in every norm mode
-    of this project (see ``norm.py``).
+    MMDetection's ``norm_eval``, runs the folded form too).
     """
-    scale = norm.weight * torch.rsqrt(norm.running_var + norm.eps)
+    scale, bias = norm_scale_shift(norm)
     weight = conv.weight * scale.reshape(-1, 1, 1, 1)
-    bias = norm.bias - norm.running_mean * scale
     if conv.bias is not None:
         bias = bias + conv.bias * scale
     return weight, bias
@@ -128,7 +105,8 @@ class ConvNormAct(nn.Module):
     output, the norm is folded into the conv on the fly: one conv with bias instead of conv + a normalisation pass
     over the activations (same function up to float rounding; measured +15% inference images/s on CPU at batch 16).
     Nothing is cached (a cache could not see weights changed through ``.data``, as EMA swaps do), so forward hooks
-    on ``bn`` do not fire for folded layers in eval.
+    on ``bn`` do not fire for folded layers in eval. In frozen-statistics training under the lean-memory context
+    every layer folds, through the lean autograd functions of :mod:`.lean_ops`.
 
     Args:
         in_ch, out_ch, kernel_size: of the conv (padding kernel_size // 2, no bias).
@@ -152,6 +130,8 @@ class ConvNormAct(nn.Module):
         bn, conv = self.bn, self.conv
         if bn.training or torch.jit.is_tracing() or getattr(bn, "running_var", None) is None:
             return self.aa(bn(self.conv(x)))
+        if lean_active() and torch.is_grad_enabled() and conv.bias is None:
+            return self._forward_lean_frozen(x)
         stride = conv.stride[0]
         out_numel = x.shape[0] * conv.out_channels * -(-x.shape[2] // stride) * -(-x.shape[3] // stride)
         # folding would touch more memory than the normalisation pass; a compiled or exported graph always folds
@@ -163,3 +143,13 @@ class ConvNormAct(nn.Module):
         if bn.activation == "leaky_relu":
             x = F.leaky_relu(x, bn.activation_param, inplace=True)
         return self.aa(x)
+
+    def _forward_lean_frozen(self, x: torch.Tensor) -> torch.Tensor:
+        """Frozen-statistics training (``norm_eval``), memory-lean (``lean_ops``): always folded, keeping the input
+        but not the folded weight; before a blur, the leaky ReLU keeps a bit per element, not its output."""
+        scale, shift = norm_scale_shift(self.bn)
+        x = folded_conv(x, self.conv, scale, shift)
+        leaky = self.bn.activation == "leaky_relu"
+        if isinstance(self.aa, BlurPool2d):
+            return leaky_relu_blur(x, self.bn.activation_param, self.aa.filt) if leaky else self.aa(x)
+        return F.leaky_relu(x, self.bn.activation_param, inplace=True) if leaky else x

@@ -139,6 +139,11 @@ def _active() -> Optional[_Registry]:
     return getattr(_state, "registry", None)
 
 
+def lean_active() -> bool:
+    """Whether a :func:`lean_residuals` context is active (layers then pick their memory-lean forms)."""
+    return _active() is not None
+
+
 def _add_relu(branch: torch.Tensor, shortcut: torch.Tensor) -> torch.Tensor:
     return torch.add(branch, shortcut).relu_()
 

@@ -1,0 +1,135 @@
+"""Autograd functions that keep less for backward than the plain ops, with the same gradients.
+
+- :func:`blur`: the anti-alias blur is a fixed linear map, so its backward needs no activation (``F.conv2d``
+  would keep its padded input).
+- :func:`folded_conv`: a conv with a frozen norm folded into it (MMDetection's ``norm_eval``). ``F.conv2d`` with
+  the folded weight keeps that weight, a new tensor as large as the conv's own, per layer and step; here backward
+  folds it again from the conv's weight (a parameter, kept anyway) and the norm's per-channel scale.
+- :func:`leaky_relu_blur`: leaky ReLU then blur. The leaky ReLU's backward needs only the sign of its output, but
+  autograd keeps the whole output, which nothing else keeps when a blur follows (the pre-blur map is 4x the size of
+  the blurred one). Here the sign is kept as one bit per element.
+
+Used by :class:`~tresnet_tasks.backbone.layers.ConvNormAct` in frozen-statistics training under
+:func:`~tresnet_tasks.backbone.recompute.lean_residuals`; the plain path stays the reference (tests compare).
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import torch
+import torch.nn.functional as F
+
+_BITS = torch.tensor([1, 2, 4, 8, 16, 32, 64, 128], dtype=torch.uint8)
+
+
+def _memory_order(t: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, ...]]:
+    """``t`` as a view whose logical order is its memory order (no copy for NCHW and channels_last), and the
+    permutation that takes that view back to ``t``'s dims."""
+    if t.dim() == 4 and not t.is_contiguous() and t.is_contiguous(memory_format=torch.channels_last):
+        return t.permute(0, 2, 3, 1), (0, 3, 1, 2)
+    return t.contiguous(), tuple(range(t.dim()))
+
+
+def pack_bits(mask: torch.Tensor) -> torch.Tensor:
+    """A bool tensor as uint8 bytes, 8 elements per byte, in the tensor's memory order."""
+    flat = _memory_order(mask)[0].reshape(-1)
+    pad = (-flat.numel()) % 8
+    if pad:
+        flat = torch.cat([flat, flat.new_zeros(pad)])
+    return (flat.view(-1, 8).to(torch.uint8) * _BITS.to(flat.device)).sum(1, dtype=torch.uint8)
+
+
+def unpack_bits(packed: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """The bool tensor :func:`pack_bits` packed, with the shape and memory format of ``like``."""
+    bits = (packed.unsqueeze(1) & _BITS.to(packed.device)).ne(0).reshape(-1)
+    ordered, back = _memory_order(like)
+    return bits[:like.numel()].reshape(ordered.shape).permute(*back)
+
+
+def _blur(x: torch.Tensor, filt: torch.Tensor) -> torch.Tensor:
+    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), filt.to(x.dtype), stride=2, groups=x.shape[1])
+
+
+def _blur_backward(grad: torch.Tensor, filt: torch.Tensor, in_shape: torch.Size) -> torch.Tensor:
+    n, c, h, w = in_shape
+    out_pad = ((h + 2 - 3) % 2, (w + 2 - 3) % 2)
+    # under autocast (AMP, bfloat16) the forward ran in a lower precision than the filter's; backward runs outside
+    # autocast, so the filter follows the gradient's dtype here
+    gp = F.conv_transpose2d(grad, filt.to(grad.dtype), stride=2, groups=c, output_padding=out_pad)  # (N,C,H+2,W+2)
+    # reflect padding's backward, by slicing (keeps the memory format, unlike aten's reflection_pad2d_backward):
+    # padded row 0 is input row 1, padded row H+1 is input row H-2; the same for columns
+    rows = gp[:, :, 1:h + 1].clone()
+    rows[:, :, 1] += gp[:, :, 0]
+    rows[:, :, h - 2] += gp[:, :, h + 1]
+    g = rows[:, :, :, 1:w + 1].clone()
+    g[:, :, :, 1] += rows[:, :, :, 0]
+    g[:, :, :, w - 2] += rows[:, :, :, w + 1]
+    return g
+
+
+class _Blur(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, filt):
+        ctx.save_for_backward(filt)
+        ctx.in_shape, ctx.in_dtype = x.shape, x.dtype
+        return _blur(x, filt)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (filt,) = ctx.saved_tensors
+        return _blur_backward(grad, filt, ctx.in_shape).to(ctx.in_dtype), None
+
+
+def blur(x: torch.Tensor, filt: torch.Tensor) -> torch.Tensor:
+    """Depthwise ``filt`` (C, 1, 3, 3), reflect padding 1, stride 2; keeps no activation for backward."""
+    return _Blur.apply(x, filt)
+
+
+class _LeakyReLUBlur(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, slope, filt):
+        # in place: x is a conv's fresh output that nothing else keeps (the pre-blur map is the largest of the layer)
+        y = F.leaky_relu(x, slope, inplace=True)
+        ctx.save_for_backward(pack_bits(y > 0), filt)
+        ctx.slope, ctx.like = slope, torch.empty_like(x, device="meta")
+        return _blur(y, filt)
+
+    @staticmethod
+    def backward(ctx, grad):
+        packed, filt = ctx.saved_tensors
+        gy = _blur_backward(grad, filt, ctx.like.shape).to(ctx.like.dtype)
+        # what aten's leaky_relu_backward computes from the output: grad where output > 0, else grad * slope
+        return torch.where(unpack_bits(packed, ctx.like), gy, gy * ctx.slope), None, None
+
+
+def leaky_relu_blur(x: torch.Tensor, slope: float, filt: torch.Tensor) -> torch.Tensor:
+    """``blur(leaky_relu(x, slope))`` keeping one bit per element of ``x`` for backward."""
+    return _LeakyReLUBlur.apply(x, slope, filt)
+
+
+class _FoldedConv(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, weight, scale, shift, stride, padding, dilation, groups):
+        ctx.save_for_backward(x, weight, scale)
+        ctx.conf = (stride, padding, dilation, groups)
+        return F.conv2d(x, weight * scale.reshape(-1, 1, 1, 1), shift, stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, scale = ctx.saved_tensors
+        stride, padding, dilation, groups = ctx.conf
+        folded = (weight * scale.reshape(-1, 1, 1, 1)).to(grad.dtype)
+        gx, g_folded, g_shift = torch.ops.aten.convolution_backward(
+            grad, x.to(grad.dtype), folded, [folded.shape[0]], stride, padding, dilation, False, [0, 0], groups,
+            [ctx.needs_input_grad[0], True, True])
+        g_folded = g_folded.to(weight.dtype)
+        g_weight = g_folded * scale.reshape(-1, 1, 1, 1)
+        g_scale = (g_folded * weight).sum((1, 2, 3))
+        gx = gx.to(x.dtype) if gx is not None else None
+        return gx, g_weight, g_scale, g_shift.to(scale.dtype), None, None, None, None
+
+
+def folded_conv(x: torch.Tensor, conv: torch.nn.Conv2d, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """``conv2d(x, conv.weight * scale, shift)`` (a bias-free conv with a frozen norm folded in), keeping ``x`` and
+    the conv's own weight for backward, not the folded weight."""
+    return _FoldedConv.apply(x, conv.weight, scale, shift, conv.stride, conv.padding, conv.dilation, conv.groups)
