@@ -100,3 +100,13 @@ def test_readme_lines_runnable_here_run(tmp_path):
     assert (tmp_path / "shapes_coco" / "annotations" / "instances_val2017.json").is_file()
     assert (tmp_path / "shapes_multilabel" / "annotations" / "instances_train2017.json").is_file()
     assert (tmp_path / "cifar_shapes" / "cifar-10-batches-py" / "test_batch").is_file()
+
+
+def test_readme_bad_input_table_names_tests_that_exist():
+    """The bad-input table's last column names test files (tests/<folder>/<file>); they must exist."""
+    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    rows = [line for line in text.splitlines() if line.startswith("| ") and line.rstrip().endswith("|")]
+    names = {n for row in rows for n in re.findall(r"\b((?:\w+/)?test_\w+)\b", row.split("|")[-2])}
+    assert len(names) >= 5
+    for name in names:
+        assert os.path.isfile(os.path.join(ROOT, "tests", name + ".py")), f"README names a missing test: {name}"

@@ -80,7 +80,8 @@ def test_folded_conv_and_leaky_blur_against_the_formula():
 
 
 def _kept(fn):
-    """Sizes of the distinct storages autograd keeps while fn runs (bytes)."""
+    """Sizes of the distinct storages autograd keeps while fn runs (bytes). Call it outside the lean context (the
+    innermost saved-tensor hooks replace the outer ones; the lean context passes what it keeps on to outer ones)."""
     seen = {}
 
     def pack(t):
@@ -101,8 +102,10 @@ def test_lean_frozen_layer_keeps_its_input_and_one_bit_per_pre_blur_element():
     params = {p.untyped_storage().data_ptr() for p in layer.parameters()}
 
     def run(lean):
-        with recompute.lean_residuals(lean, residuals=False):
-            return _kept(lambda: layer(x))[1]
+        def forward():
+            with recompute.lean_residuals(lean, residuals=False):
+                return layer(x)
+        return _kept(forward)[1]
 
     lean = {k: v for k, v in run(True).items() if k not in params}
     big = sorted(v for v in lean.values() if v > 1024)
@@ -137,3 +140,39 @@ def test_scale_shift_is_the_norms_eval_function():
     expected = F.batch_norm(z, layer.bn.running_mean, layer.bn.running_var, layer.bn.weight, layer.bn.bias,
                             False, 0.0, layer.bn.eps)
     assert torch.allclose(z * scale.reshape(1, -1, 1, 1) + shift.reshape(1, -1, 1, 1), expected)
+
+
+def test_frozen_bottleneck_keeps_input_se_input_output_and_bits_only():
+    """Hand count for one stride-1 bottleneck (16 -> 4 -> 4 -> 16 channels, SE) with frozen statistics, on
+    (2, 16, 8, 12) float32: kept are the block input (conv1's input), conv2's output (the SE's input), the block
+    output (its ReLU's) and one bit per element of conv1's output (recomputed in backward, not kept), plus
+    per-channel vectors. Not kept: conv1's output, the SE output (conv3's input: a recipe), folded weights."""
+    from tresnet_tasks.backbone.tresnet import Bottleneck
+    torch.manual_seed(0)
+    block = Bottleneck(16, 4, "bn")
+    randomize_norms(block)
+    block.eval()
+    x = torch.randn(2, 16, 8, 12, requires_grad=True)
+    params = {p.untyped_storage().data_ptr() for p in block.parameters()}
+    def forward():
+        with recompute.lean_residuals(True, residuals=False):
+            return block(x)
+
+    out, kept = _kept(forward)
+    kept = {k: v for k, v in kept.items() if k not in params}
+    hw = 8 * 12
+    big = sorted(v for v in kept.values() if v >= 2 * 4 * hw * 4)
+    assert big == [2 * 4 * hw * 4, 2 * 16 * hw * 4, 2 * 16 * hw * 4]
+    assert out.untyped_storage().nbytes() == 2 * 16 * hw * 4
+    assert 2 * 4 * hw // 8 in kept.values()  # conv1's ReLU signs
+    # the rest: per-channel vectors (16 and 4 channels), the SE's pooled/hidden/gate vectors (64 hidden), the filter
+    assert sum(kept.values()) - sum(big) - 2 * 4 * hw // 8 <= 4 * (8 * 16 + 2 * (16 + 64 + 4 + 4) + 4 * 9)
+    # gradients still equal the plain path's (the recomputed conv1 output is bitwise the kept one)
+    w = torch.randn_like(out)
+    (out * w).sum().backward()
+    g_lean = [x.grad.clone()] + [p.grad.clone() for p in block.parameters()]
+    x.grad = None
+    block.zero_grad(set_to_none=True)
+    (block(x) * w).sum().backward()
+    for a, b in zip(g_lean, [x.grad] + [p.grad for p in block.parameters()]):
+        assert torch.allclose(a, b, rtol=1e-5, atol=1e-6)

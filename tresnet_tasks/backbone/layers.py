@@ -8,8 +8,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .norm import make_norm_act
-from .lean_ops import blur, folded_conv, leaky_relu_blur
-from .recompute import channel_scale, lean_active
+from .lean_ops import blur, folded_conv, folded_conv_leaky_replay, leaky_relu_bits_, leaky_relu_blur
+from .recompute import channel_scale, keep_as_recipe, lean_active
 
 
 class SpaceToDepth(nn.Module):
@@ -53,6 +53,17 @@ class BlurPool2d(nn.Module):
         if not torch.is_grad_enabled() or not x.requires_grad:
             return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), self.filt, stride=2, groups=self.channels)
         return blur(x, self.filt)
+
+
+class ShortcutPool(nn.AvgPool2d):
+    """The downsampling shortcut's 2x2 average pool (ceil mode, padding not counted). Under the lean-memory context
+    its output (the shortcut conv's input) is a recipe of its input, which the block's first conv keeps anyway."""
+
+    def __init__(self):
+        super().__init__(2, 2, ceil_mode=True, count_include_pad=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return keep_as_recipe(super().forward(x), super().forward, (x,))
 
 
 class SqueezeExcite(nn.Module):
@@ -115,11 +126,14 @@ class ConvNormAct(nn.Module):
         activation: ``leaky_relu`` or ``identity`` (applied by the norm layer).
         slope: the leaky ReLU's negative slope.
         blur: anti-aliased stride 2 (conv at stride 1, then :class:`BlurPool2d`).
+        recompute: in memory-lean frozen-statistics training, recompute the output in backward instead of keeping
+            it (for cheap layers whose input is kept anyway, such as a bottleneck's first 1x1 conv).
     """
 
     def __init__(self, in_ch: int, out_ch: int, kernel_size: int, norm: str, stride: int = 1,
-                 activation: str = "leaky_relu", slope: float = 1e-3, blur: bool = False):
+                 activation: str = "leaky_relu", slope: float = 1e-3, blur: bool = False, recompute: bool = False):
         super().__init__()
+        self.recompute = recompute
         use_blur = blur and stride == 2
         self.conv = nn.Conv2d(in_ch, out_ch, kernel_size, stride=1 if use_blur else stride,
                               padding=kernel_size // 2, bias=False)
@@ -146,10 +160,16 @@ class ConvNormAct(nn.Module):
 
     def _forward_lean_frozen(self, x: torch.Tensor) -> torch.Tensor:
         """Frozen-statistics training (``norm_eval``), memory-lean (``lean_ops``): always folded, keeping the input
-        but not the folded weight; before a blur, the leaky ReLU keeps a bit per element, not its output."""
+        but not the folded weight; before a blur, the leaky ReLU keeps a bit per element, not its output; with
+        ``recompute`` the output is a recipe of the input (recomputed in backward) and the ReLU keeps bits too."""
         scale, shift = norm_scale_shift(self.bn)
-        x = folded_conv(x, self.conv, scale, shift)
-        leaky = self.bn.activation == "leaky_relu"
+        y = folded_conv(x, self.conv, scale, shift)
+        slope = self.bn.activation_param
+        if self.bn.activation != "leaky_relu":
+            return self.aa(y)
         if isinstance(self.aa, BlurPool2d):
-            return leaky_relu_blur(x, self.bn.activation_param, self.aa.filt) if leaky else self.aa(x)
-        return F.leaky_relu(x, self.bn.activation_param, inplace=True) if leaky else x
+            return leaky_relu_blur(y, slope, self.aa.filt)
+        if not (self.recompute and y.requires_grad):
+            return F.leaky_relu(y, slope, inplace=True)
+        return keep_as_recipe(leaky_relu_bits_(y, slope), folded_conv_leaky_replay(self.conv, slope),
+                              (x, self.conv.weight, scale, shift))

@@ -5,7 +5,7 @@
 - :func:`folded_conv`: a conv with a frozen norm folded into it (MMDetection's ``norm_eval``). ``F.conv2d`` with
   the folded weight keeps that weight, a new tensor as large as the conv's own, per layer and step; here backward
   folds it again from the conv's weight (a parameter, kept anyway) and the norm's per-channel scale.
-- :func:`leaky_relu_blur`: leaky ReLU then blur. The leaky ReLU's backward needs only the sign of its output, but
+- :func:`leaky_relu_blur` (and :func:`leaky_relu_bits_` for outputs kept as recipes): leaky ReLU then blur. The leaky ReLU's backward needs only the sign of its output, but
   autograd keeps the whole output, which nothing else keeps when a blur follows (the pre-blur map is 4x the size of
   the blurred one). Here the sign is kept as one bit per element.
 
@@ -102,6 +102,26 @@ class _LeakyReLUBlur(torch.autograd.Function):
         return torch.where(unpack_bits(packed, ctx.like), gy, gy * ctx.slope), None, None
 
 
+class _LeakyReLUBits(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, slope):
+        F.leaky_relu(x, slope, inplace=True)
+        ctx.mark_dirty(x)
+        ctx.save_for_backward(pack_bits(x > 0))
+        ctx.slope, ctx.like = slope, torch.empty_like(x, device="meta")
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (packed,) = ctx.saved_tensors
+        return torch.where(unpack_bits(packed, ctx.like), grad, grad * ctx.slope), None
+
+
+def leaky_relu_bits_(x: torch.Tensor, slope: float) -> torch.Tensor:
+    """In-place leaky ReLU keeping one bit per element for backward (for an output kept as a recipe)."""
+    return _LeakyReLUBits.apply(x, slope)
+
+
 def leaky_relu_blur(x: torch.Tensor, slope: float, filt: torch.Tensor) -> torch.Tensor:
     """``blur(leaky_relu(x, slope))`` keeping one bit per element of ``x`` for backward."""
     return _LeakyReLUBlur.apply(x, slope, filt)
@@ -127,6 +147,20 @@ class _FoldedConv(torch.autograd.Function):
         g_scale = (g_folded * weight).sum((1, 2, 3))
         gx = gx.to(x.dtype) if gx is not None else None
         return gx, g_weight, g_scale, g_shift.to(scale.dtype), None, None, None, None
+
+
+def folded_conv_leaky_replay(conv: torch.nn.Conv2d, slope: float):
+    """``(x, weight, scale, shift) -> leaky_relu(folded_conv(x))`` as the forward computed it (same kernels, same
+    autocast state, so bitwise equal): the recipe of an output recomputed in backward instead of kept."""
+    device = conv.weight.device.type
+    enabled, dtype = torch.is_autocast_enabled(device), torch.get_autocast_dtype(device)
+    conf = (conv.stride, conv.padding, conv.dilation, conv.groups)
+
+    def replay(x, weight, scale, shift):
+        with torch.autocast(device, dtype=dtype, enabled=enabled):
+            y = F.conv2d(x, weight * scale.reshape(-1, 1, 1, 1), shift, *conf)
+        return F.leaky_relu(y, slope, inplace=True)
+    return replay
 
 
 def folded_conv(x: torch.Tensor, conv: torch.nn.Conv2d, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:

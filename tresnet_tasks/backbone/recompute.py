@@ -184,6 +184,15 @@ def residual_relu(branch: torch.Tensor, shortcut: torch.Tensor, branch_is_fresh:
     return out
 
 
+def keep_as_recipe(out: torch.Tensor, fn: Callable, args: Tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """Under :func:`lean_residuals`, store ``out`` (== ``fn(*args)``, bitwise) as that recipe wherever autograd
+    would keep it. Only worth it when ``args`` are kept anyway (or are parameters)."""
+    registry = _active()
+    if registry is not None and torch.is_grad_enabled():
+        registry.register(out, fn, args)
+    return out
+
+
 def channel_scale(x: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:
     """``x * gate`` (SE); as a recipe under :func:`lean_residuals` (the multiply keeps both factors anyway)."""
     out = x * gate
