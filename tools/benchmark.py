@@ -18,6 +18,7 @@ image, peak RSS (CPU) or peak allocated memory and max batch (GPU, --max-batch),
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os.path as osp
 import platform
@@ -131,8 +132,9 @@ DEFAULT_DET_BASELINE = "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py::cl"
 
 
 def det_config(spec: str):
-    """``CONFIG[@norm][::cl]``: a config file, or ``mmdet::<path>`` for a config shipped in the mmdet package;
-    ``@norm`` sets a TResNet backbone's norm mode (``::cl``, channels_last, is applied by :class:`DetBench`).
+    """``CONFIG[@norm][,key=value...][::cl]``: a config file, or ``mmdet::<path>`` for a config shipped in the mmdet
+    package; ``@norm`` sets a TResNet backbone's norm mode and ``key=value`` other backbone arguments (e.g.
+    ``@iabn_torch,recompute_convs=False``); ``::cl``, channels_last, is applied by :class:`DetBench`.
     Pretrained init is dropped (random weights time the same)."""
     import mmdet
     from mmengine.config import Config
@@ -142,8 +144,12 @@ def det_config(spec: str):
     cfg = Config.fromfile(path)
     backbone = cfg.model.backbone
     backbone.init_cfg = None
-    if norm:
-        backbone.norm = norm
+    for item in filter(None, norm.split(",")):
+        key, eq, value = item.partition("=")
+        if eq:
+            backbone[key] = ast.literal_eval(value)
+        else:
+            backbone.norm = item
     return cfg
 
 

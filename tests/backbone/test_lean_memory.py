@@ -164,13 +164,14 @@ def test_in_place_change_of_any_kept_tensor_is_still_detected():
         y.backward()
 
 
-@pytest.mark.parametrize("norm", ["bn", "iabn_torch"])
-def test_frozen_statistics_training_is_lean_with_equal_gradients(norm):
+@pytest.mark.parametrize("norm,recompute_convs", [("bn", True), ("iabn_torch", True), ("bn", False)])
+def test_frozen_statistics_training_is_lean_with_equal_gradients(norm, recompute_convs):
     """MMDetection's frozen-statistics training (norm_eval, frozen_stages=1): the norms are folded into the convs and
     the SE outputs are kept as recipes; gradients equal the plain path's in float64, fewer bytes are kept."""
     from tresnet_tasks.detection import TResNetBackbone
     torch.manual_seed(0)
-    lean = TResNetBackbone(arch="m", norm=norm, frozen_stages=1, norm_eval=True, **LAYERS).double()
+    lean = TResNetBackbone(arch="m", norm=norm, frozen_stages=1, norm_eval=True, recompute_convs=recompute_convs,
+                           **LAYERS).double()
     randomize_norms(lean)
     lean.train()
     plain = copy.deepcopy(lean)

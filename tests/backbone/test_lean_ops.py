@@ -154,13 +154,17 @@ def test_frozen_bottleneck_keeps_input_se_input_output_and_bits_only():
     block.eval()
     x = torch.randn(2, 16, 8, 12, requires_grad=True)
     params = {p.untyped_storage().data_ptr() for p in block.parameters()}
-    def forward():
-        with recompute.lean_residuals(True, residuals=False):
+    hw = 8 * 12
+
+    def forward(convs=True):
+        with recompute.lean_residuals(True, residuals=False, convs=convs):
             return block(x)
 
+    _, kept_without = _kept(lambda: forward(convs=False))  # TResNet(recompute_convs=False): conv1's output kept
+    big_without = sorted(v for k, v in kept_without.items() if v >= 2 * 4 * hw * 4 and k not in params)
+    assert big_without == [2 * 4 * hw * 4] * 2 + [2 * 16 * hw * 4] * 2
     out, kept = _kept(forward)
     kept = {k: v for k, v in kept.items() if k not in params}
-    hw = 8 * 12
     big = sorted(v for v in kept.values() if v >= 2 * 4 * hw * 4)
     assert big == [2 * 4 * hw * 4, 2 * 16 * hw * 4, 2 * 16 * hw * 4]
     assert out.untyped_storage().nbytes() == 2 * 16 * hw * 4

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from .norm import make_norm_act
 from .lean_ops import blur, folded_conv, folded_conv_leaky_replay, leaky_relu_bits_, leaky_relu_blur
-from .recompute import channel_scale, keep_as_recipe, lean_active
+from .recompute import channel_scale, keep_as_recipe, lean_active, recompute_convs
 
 
 class SpaceToDepth(nn.Module):
@@ -126,8 +126,9 @@ class ConvNormAct(nn.Module):
         activation: ``leaky_relu`` or ``identity`` (applied by the norm layer).
         slope: the leaky ReLU's negative slope.
         blur: anti-aliased stride 2 (conv at stride 1, then :class:`BlurPool2d`).
-        recompute: in memory-lean frozen-statistics training, recompute the output in backward instead of keeping
-            it (for cheap layers whose input is kept anyway, such as a bottleneck's first 1x1 conv).
+        recompute: in memory-lean frozen-statistics training with conv recomputation on (TResNet's
+            ``recompute_convs``), recompute the output in backward instead of keeping it (for cheap layers whose
+            input is kept anyway, such as a bottleneck's first 1x1 conv).
     """
 
     def __init__(self, in_ch: int, out_ch: int, kernel_size: int, norm: str, stride: int = 1,
@@ -169,7 +170,7 @@ class ConvNormAct(nn.Module):
             return self.aa(y)
         if isinstance(self.aa, BlurPool2d):
             return leaky_relu_blur(y, slope, self.aa.filt)
-        if not (self.recompute and y.requires_grad):
+        if not (self.recompute and y.requires_grad and recompute_convs()):
             return F.leaky_relu(y, slope, inplace=True)
         return keep_as_recipe(leaky_relu_bits_(y, slope), folded_conv_leaky_replay(self.conv, slope),
                               (x, self.conv.weight, scale, shift))

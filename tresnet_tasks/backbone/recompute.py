@@ -77,6 +77,7 @@ class _Recipe:
 class _Registry:
     def __init__(self):
         self.residuals = True
+        self.convs = False
         self.outer = _outer_hooks()
         self.entries: Dict[int, Tuple[weakref.ref, Tuple, _Recipe]] = {}
 
@@ -112,18 +113,20 @@ class _Registry:
 
 
 @contextlib.contextmanager
-def lean_residuals(enabled: bool = True, residuals: bool = True) -> Iterator[None]:
+def lean_residuals(enabled: bool = True, residuals: bool = True, convs: bool = False) -> Iterator[None]:
     """Keep registered activations as recipes for the duration of a training forward pass.
 
     ``residuals=False`` keeps only the SE outputs as recipes: with frozen norm statistics the norms are folded into
     their convs and a block's last conv output is not kept by anyone, so a block-output recipe (which keeps it)
     would cost what it saves; the SE output's factors are kept by the multiply in every mode.
+    ``convs=True`` also lets layers marked for it (a bottleneck's 1x1 conv1, frozen statistics) keep their output
+    as a recipe: recomputed in backward (a conv, not only an elementwise op: more memory saved, a little slower).
     """
     if not enabled or getattr(_state, "registry", None) is not None:
         yield
         return
     registry = _Registry()
-    registry.residuals = residuals
+    registry.residuals, registry.convs = residuals, convs
     _state.registry = registry
     try:
         with torch.autograd.graph.saved_tensors_hooks(registry.pack, registry.unpack):
@@ -142,6 +145,12 @@ def _active() -> Optional[_Registry]:
 def lean_active() -> bool:
     """Whether a :func:`lean_residuals` context is active (layers then pick their memory-lean forms)."""
     return _active() is not None
+
+
+def recompute_convs() -> bool:
+    """Whether the active :func:`lean_residuals` context recomputes marked convs (``convs=True``)."""
+    registry = _active()
+    return registry is not None and registry.convs
 
 
 def _add_relu(branch: torch.Tensor, shortcut: torch.Tensor) -> torch.Tensor:
