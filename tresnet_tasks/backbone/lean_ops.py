@@ -85,23 +85,6 @@ def blur(x: torch.Tensor, filt: torch.Tensor) -> torch.Tensor:
     return _Blur.apply(x, filt)
 
 
-class _LeakyReLUBlur(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, slope, filt):
-        # in place: x is a conv's fresh output that nothing else keeps (the pre-blur map is the largest of the layer)
-        y = F.leaky_relu(x, slope, inplace=True)
-        ctx.save_for_backward(pack_bits(y > 0), filt)
-        ctx.slope, ctx.like = slope, torch.empty_like(x, device="meta")
-        return _blur(y, filt)
-
-    @staticmethod
-    def backward(ctx, grad):
-        packed, filt = ctx.saved_tensors
-        gy = _blur_backward(grad, filt, ctx.like.shape).to(ctx.like.dtype)
-        # what aten's leaky_relu_backward computes from the output: grad where output > 0, else grad * slope
-        return torch.where(unpack_bits(packed, ctx.like), gy, gy * ctx.slope), None, None
-
-
 class _LeakyReLUBits(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, slope):
@@ -114,6 +97,7 @@ class _LeakyReLUBits(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         (packed,) = ctx.saved_tensors
+        # what aten's leaky_relu_backward computes from the output: grad where output > 0, else grad * slope
         return torch.where(unpack_bits(packed, ctx.like), grad, grad * ctx.slope), None
 
 
@@ -123,8 +107,9 @@ def leaky_relu_bits_(x: torch.Tensor, slope: float) -> torch.Tensor:
 
 
 def leaky_relu_blur(x: torch.Tensor, slope: float, filt: torch.Tensor) -> torch.Tensor:
-    """``blur(leaky_relu(x, slope))`` keeping one bit per element of ``x`` for backward."""
-    return _LeakyReLUBlur.apply(x, slope, filt)
+    """``blur(leaky_relu(x, slope))`` keeping one bit per element of ``x`` for backward (neither function keeps
+    the pre-blur map). In place on ``x``: a conv's fresh output that nothing else keeps."""
+    return blur(leaky_relu_bits_(x, slope), filt)
 
 
 class _FoldedConv(torch.autograd.Function):
