@@ -117,8 +117,14 @@ class Bench:
                 lambda b: bm.training_step(self.model, self.batch(b), self.args.amp), self.device)
         return row
 
-    def flops(self) -> Optional[float]:
-        return self.gflop_per_img
+    def flops(self) -> Dict[str, Optional[float]]:
+        """GFLOP per image of inference and (when trained) of one training step, forward + backward."""
+        row = {"gflop_per_img": self.gflop_per_img}
+        if self.train_ok and not self.args.no_train:
+            if self._train is None:
+                self.train()
+            row["train_gflop_per_img"] = bm.gflop_of(self._train) / self.args.batch
+        return row
 
     def call(self, method: str):
         return getattr(self, method)()
@@ -255,8 +261,21 @@ class DetBench:
         return {f"{k}_ms_per_img": 1000 * statistics.median(v[self.args.warmup:] or v) / n
                 for k, v in self.parts.items() if v}
 
-    def flops(self) -> None:
-        return None
+    def flops(self) -> Dict[str, float]:
+        """GFLOP per image: inference (the backbone's share too) and one training step (forward, backward and the
+        recomputations of the lean path: the work a step really does)."""
+        n = self.args.batch
+        m = self.model.eval()
+        with torch.no_grad():
+            row = {"backbone_gflop_per_img": bm.gflop_of(lambda: m.backbone(self.inputs)) / n,
+                   "gflop_per_img": bm.gflop_of(lambda: m.predict(self.inputs, self.samples)) / n}
+        if not self.args.no_train:
+            if self._train is None:
+                self.train()
+            self.model.train()
+            row["train_gflop_per_img"] = bm.gflop_of(self._train) / n
+        self.model.train()
+        return row
 
     def call(self, method: str):
         return getattr(self, method)()
@@ -332,9 +351,12 @@ def measure_all(specs: List[str], args, device: torch.device, argv: Optional[Lis
                     row[key] = args.batch / statistics.median(ts)
         if args.flops:
             for row, b in zip(rows, benches):
-                row["gflop_per_img"] = b.call("flops")
-                if row.get("infer_img_s") and row["gflop_per_img"]:
+                row.update(b.call("flops"))
+                # achieved GFLOP/s: how close each model runs to the machine's peak (tools/cpu_peak_flops.c)
+                if row.get("infer_img_s") and row.get("gflop_per_img"):
                     row["infer_gflop_s"] = row["infer_img_s"] * row["gflop_per_img"]
+                if row.get("train_img_s") and row.get("train_gflop_per_img"):
+                    row["train_gflop_s"] = row["train_img_s"] * row["train_gflop_per_img"]
         if args.task == "detection" and not args.no_infer:
             for row, b in zip(rows, benches):
                 row.update(b.call("stage_times"))
@@ -353,7 +375,8 @@ def add_ratios(rows: List[Dict], baseline: str) -> None:
     if base is None:
         return
     for r in rows:
-        for key in ("infer_img_s", "infer_gflop_s", "train_img_s", "saved_MB_per_img", "step_peak_MB", "peak_rss_MB",
+        for key in ("infer_img_s", "infer_gflop_s", "train_img_s", "gflop_per_img", "backbone_gflop_per_img",
+                    "train_gflop_per_img", "train_gflop_s", "saved_MB_per_img", "step_peak_MB", "peak_rss_MB",
                     "peak_alloc_MB", "max_batch", "backbone_ms_per_img", "neck_ms_per_img", "head_ms_per_img",
                     "backbone_saved_MB_per_img"):
             if r.get(key) is not None and base.get(key):
@@ -361,8 +384,10 @@ def add_ratios(rows: List[Dict], baseline: str) -> None:
 
 
 def render(rows: List[Dict], baseline: str) -> str:
-    cols = [("infer_img_s", "infer img/s"), ("infer_gflop_s", "infer GFLOP/s"), ("backbone_ms_per_img", "backbone ms"),
-            ("neck_ms_per_img", "neck ms"), ("head_ms_per_img", "head+post ms"), ("train_img_s", "train img/s"),
+    cols = [("gflop_per_img", "GFLOP/img"), ("backbone_gflop_per_img", "backbone GFLOP/img"),
+            ("infer_img_s", "infer img/s"), ("infer_gflop_s", "infer GFLOP/s"), ("backbone_ms_per_img", "backbone ms"),
+            ("neck_ms_per_img", "neck ms"), ("head_ms_per_img", "head+post ms"),
+            ("train_gflop_per_img", "train GFLOP/img"), ("train_img_s", "train img/s"), ("train_gflop_s", "train GFLOP/s"),
             ("backbone_saved_MB_per_img", "backbone saved MB/img"), ("saved_MB_per_img", "saved MB/img"),
             ("step_peak_MB", "step peak MB"), ("peak_rss_MB", "peak RSS MB"),
             ("peak_alloc_MB", "peak alloc MB"), ("max_batch", "max batch")]
@@ -402,8 +427,9 @@ def parse_args(argv=None):
     p.add_argument("--no-infer", action="store_true")
     p.add_argument("--max-batch", action="store_true", help="GPU: search the largest training batch")
     p.add_argument("--flops", action="store_true",
-                   help="count each model's FLOPs and report achieved inference GFLOP/s (compare with the "
-                        "machine's peak, e.g. from tools/cpu_peak_flops.c)")
+                   help="count each model's FLOPs per image (inference; a training step's forward + backward; "
+                        "detection: the backbone's share) and report achieved GFLOP/s (compare with the machine's "
+                        "peak, e.g. from tools/cpu_peak_flops.c)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--json", help="write rows and settings here")
     p.add_argument("--plot", help="draw the ratio columns as a bar chart (PNG) here")

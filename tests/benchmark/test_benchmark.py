@@ -38,6 +38,16 @@ def test_flop_count_hand_computed():
     assert gflop_per_image(conv, torch.rand(2, 3, 10, 10)) == pytest.approx(2 * 8 * 3 * 9 * 100 / 1e9)
 
 
+def test_training_step_flop_count_hand_computed():
+    from tresnet_tasks.benchmark.measure import gflop_of
+    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.Conv2d(8, 4, 1, bias=False))
+    x = torch.rand(2, 3, 10, 10)
+    f1, f2 = 2 * 2 * 100 * 8 * 3 * 9, 2 * 2 * 100 * 4 * 8  # forward FLOPs of each conv on the batch
+    # backward: conv2's weight and input gradients (a forward's worth each), conv1's weight gradient only (the
+    # image needs none)
+    assert gflop_of(lambda: net(x).sum().backward()) == pytest.approx((2 * f1 + 3 * f2) / 1e9)
+
+
 def test_tool_runs_and_ratios_are_computed_from_measurements(tmp_path):
     out = tmp_path / "b.json"
     proc = run_tool("tools/benchmark.py", "--models", "ours:tresnet_m:iabn_torch", "ours:tresnet_m:bn:fold",
@@ -87,16 +97,23 @@ def test_saved_bytes_by_part_hand_computed():
 def test_detection_benchmark_runs_on_tiny_configs(tmp_path):
     out = tmp_path / "d.json"
     demo = "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py"
-    keep = f"{demo}@bn,recompute_convs=False::cl"  # backbone arguments after the norm
-    run_tool("tools/benchmark.py", "--task", "detection", "--models", f"{demo}@iabn_torch", keep,
+    # backbone arguments after the norm; norm_eval=True: frozen statistics, as every COCO config trains
+    frozen = f"{demo}@bn,norm_eval=True"
+    keep = f"{demo}@bn,norm_eval=True,recompute_convs=False::cl"
+    run_tool("tools/benchmark.py", "--task", "detection", "--models", f"{demo}@iabn_torch", frozen, keep,
              "--baseline", keep, "--det-size", "96", "128", "--batch", "1", "--warmup", "0", "--repeats", "1",
-             "--json", str(out))
+             "--flops", "--json", str(out))
     rows = {r["model"]: r for r in json.loads(out.read_text())["rows"]}
-    lean, plain = rows[f"{demo}@iabn_torch"], rows[keep]
-    for r in (lean, plain):
+    lean, recompute, plain = rows[f"{demo}@iabn_torch"], rows[frozen], rows[keep]
+    for r in (lean, recompute, plain):
         assert r["infer_img_s"] > 0 and r["train_img_s"] > 0 and r["step_peak_MB"] > 0
         assert 0 < r["backbone_saved_MB_per_img"] < r["saved_MB_per_img"]
         assert {"backbone_ms_per_img", "neck_ms_per_img", "head_ms_per_img"} <= set(r)
-    assert lean["saved_MB_per_img_ratio"] == lean["saved_MB_per_img"] / plain["saved_MB_per_img"]
-    # frozen statistics (the config's norm_eval): recomputing the bottlenecks' conv1 keeps less than not doing so
-    assert lean["backbone_saved_MB_per_img"] < plain["backbone_saved_MB_per_img"]
+        assert r["train_gflop_s"] == pytest.approx(r["train_img_s"] * r["train_gflop_per_img"])
+        # the same network computes the same forward, whatever it keeps for backward
+        assert r["gflop_per_img"] == pytest.approx(plain["gflop_per_img"])
+        assert 0 < r["backbone_gflop_per_img"] < r["gflop_per_img"] < r["train_gflop_per_img"]
+    assert recompute["saved_MB_per_img_ratio"] == recompute["saved_MB_per_img"] / plain["saved_MB_per_img"]
+    # frozen statistics: recomputing the bottlenecks' conv1 in backward keeps less, and the step counts that work
+    assert recompute["backbone_saved_MB_per_img"] < plain["backbone_saved_MB_per_img"]
+    assert recompute["train_gflop_per_img"] > plain["train_gflop_per_img"]

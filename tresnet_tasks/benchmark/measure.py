@@ -184,11 +184,18 @@ def gpu_max_batch(make_step: Callable[[int], Callable[[], None]], device: torch.
 
 def gflop_per_image(model: nn.Module, x: torch.Tensor) -> float:
     """GFLOP (2 x multiply-adds) of one forward pass per image, counted by torch's FlopCounterMode."""
+    with torch.no_grad():
+        return gflop_of(lambda: model(x)) / x.shape[0]
+
+
+def gflop_of(run: Callable[[], object]) -> float:
+    """GFLOP of everything ``run`` computes (forward, and backward if it runs one: a training step's real work,
+    recomputations included), counted by torch's FlopCounterMode (convolutions, matmuls and their gradients)."""
     from torch.utils.flop_counter import FlopCounterMode
     counter = FlopCounterMode(display=False)
-    with counter, torch.no_grad():
-        model(x)
-    return counter.get_total_flops() / x.shape[0] / 1e9
+    with counter:
+        run()
+    return counter.get_total_flops() / 1e9
 
 
 def onnxruntime_runner(model: nn.Module, x: torch.Tensor) -> Callable[[], None]:
