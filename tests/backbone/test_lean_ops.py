@@ -2,6 +2,7 @@
 plain ops' gradients (float64); bit packing round-trips in both memory formats; bfloat16 autocast runs."""
 import copy
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -21,6 +22,9 @@ def test_bits_round_trip_in_the_tensors_memory_format(shape, channels_last):
     assert packed.dtype == torch.uint8 and packed.numel() == -(-mask.numel() // 8)
     back = lean_ops.unpack_bits(packed, torch.empty_like(mask, dtype=torch.float32, device="meta"))
     assert torch.equal(back, mask) and back.stride() == mask.stride()
+    # the layout numpy's packbits writes (little bit order over the memory order): element i of each 8 at bit i
+    order = mask.permute(0, 2, 3, 1) if channels_last else mask
+    assert packed.tolist() == np.packbits(order.reshape(-1).numpy(), bitorder="little").tolist()
 
 
 def _layer(norm, blur, dtype=torch.float64):
