@@ -269,12 +269,11 @@ class DetBench:
         with torch.no_grad():
             row = {"backbone_gflop_per_img": bm.gflop_of(lambda: m.backbone(self.inputs)) / n,
                    "gflop_per_img": bm.gflop_of(lambda: m.predict(self.inputs, self.samples)) / n}
+        self.model.train()  # back to what the timing and memory phases measure
         if not self.args.no_train:
             if self._train is None:
                 self.train()
-            self.model.train()
             row["train_gflop_per_img"] = bm.gflop_of(self._train) / n
-        self.model.train()
         return row
 
     def call(self, method: str):
