@@ -157,10 +157,10 @@ if ! has_pkg inplace-abn "$IABN_VERSION"; then
 fi
 done_step
 
-step "tresnet-tasks (editable) with test extras, timm, pycocotools"
+step "tresnet-tasks (editable) with the detection and test extras, timm, pycocotools"
 PROJECT_HASH=$(sha256sum pyproject.toml | cut -c1-16)
 if [ "$(cat "$STAMPS/project" 2>/dev/null)" != "$PROJECT_HASH" ]; then
-    "${PIP[@]}" install -q -e ".[test]"
+    "${PIP[@]}" install -q -e ".[det,test]"
     echo "$PROJECT_HASH" > "$STAMPS/project"
 else
     echo "[setup] already installed (pyproject.toml unchanged)"

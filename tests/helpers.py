@@ -23,6 +23,32 @@ def run_tool(*args, check=True, timeout=900, env=None):
     return proc
 
 
+def load_tool(path):
+    """A tool script (``tools/train.py``) as a module, for calling its ``parse_args`` / ``build_cfg`` directly."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(path))[0],
+                                                  os.path.join(ROOT, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def hidden_packages_env(folder, packages):
+    """Environment for :func:`run_tool` in which importing any of ``packages`` fails as if they were not installed
+    (a ``sitecustomize`` on PYTHONPATH puts a finder first on ``sys.meta_path``)."""
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(str(folder), "sitecustomize.py"), "w") as f:
+        f.write("import sys\n"
+                f"HIDDEN = {tuple(packages)!r}\n"
+                "class _Hide:\n"
+                "    def find_spec(self, name, path=None, target=None):\n"
+                "        if name.split('.')[0] in HIDDEN:\n"
+                "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+                "        return None\n"
+                "sys.meta_path.insert(0, _Hide())\n")
+    return {"PYTHONPATH": os.pathsep.join([str(folder), ROOT])}
+
+
 def add_to_hub_cache(cache_dir, repo_id, state_dict, revision="0123456789abcdef0123456789abcdef01234567",
                      filename="model.safetensors"):
     """Write ``state_dict`` where huggingface_hub keeps a downloaded file:

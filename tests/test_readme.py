@@ -6,14 +6,13 @@ Lines that train or evaluate on the real datasets (``/data/coco`` ...) or need a
 published checkpoints are not on this machine. What those commands do is covered by the tests of each tool on
 generated data in the same formats.
 """
-import importlib.util
 import os
 import re
 import shlex
 
 import pytest
 
-from tests.helpers import ROOT, run_tool
+from tests.helpers import ROOT, load_tool, run_tool
 from tresnet_tasks.cli.config import load_config
 
 PLACEHOLDERS = {"CONFIG": "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py"}
@@ -53,14 +52,6 @@ def tool_lines():
     return out
 
 
-def _tool_module(path):
-    spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(path))[0],
-                                                  os.path.join(ROOT, path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_readme_has_the_two_commands_and_a_line_for_each_tool():
     lines = readme_commands()
     assert any(line.startswith("make demo") for line in lines) and any(line.startswith("make test") for line in lines)
@@ -71,7 +62,7 @@ def test_readme_has_the_two_commands_and_a_line_for_each_tool():
 
 @pytest.mark.parametrize("tool,argv", tool_lines(), ids=[" ".join([t] + a)[:90] for t, a in tool_lines()])
 def test_readme_tool_line_parses_and_its_configs_load(tool, argv):
-    args = _tool_module(tool).parse_args(argv)
+    args = load_tool(tool).parse_args(argv)
     # benchmark specs: CONFIG[@norm][::cl]
     configs = [re.split(r"[@:]", a)[0] for a in argv if a.startswith("configs/")]
     for path in configs:

@@ -13,11 +13,13 @@ from tresnet_tasks.cli.args import (add_common_args, apply_common_args, check_na
                                     parse_tool_args)
 from tresnet_tasks.cli.config import load_config
 from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
-from tresnet_tasks.detection.analysis import draw_per_category_ap
-from tresnet_tasks.engine.console import Console, ConsoleHook, ConsoleRunner, library_stdout_to_log
+from tresnet_tasks.engine.hooks import ConsoleHook
+from tresnet_tasks.engine.output import Console, library_stdout_to_log
+from tresnet_tasks.engine.runner import ConsoleRunner
 from tresnet_tasks.engine.precision import enable_bf16
 from tresnet_tasks.errors import ConfigError
 from tresnet_tasks.registry import register_all_modules
+from tresnet_tasks.visualization.coco_ap import draw_per_category_ap
 
 
 def parse_args(argv=None):
@@ -70,7 +72,7 @@ def main(argv=None):
     with clear_errors("test"):
         cfg = build_cfg(args)
         init_cpu_distributed(args.launcher, cfg)
-        ConsoleRunner.verbose = args.verbose
+        cfg.verbose = args.verbose
         runner = ConsoleRunner.from_cfg(cfg)
         if args.bf16:
             enable_bf16(runner.model, tool="test")

@@ -1,6 +1,6 @@
 """Train any config of this project with mmengine (arguments as MMDetection's tools/train.py).
 
-    python tools/train.py configs/fcos/fcos_tresnet-m_fpn_gn-head_1x_coco.py [--work-dir DIR] [--amp] [--auto-scale-lr]
+    python tools/train.py configs/fcos_tresnet_m_coco.py [--work-dir DIR] [--amp] [--auto-scale-lr] [--weights FILE]
         [--resume [CKPT]] [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
 """
 from __future__ import annotations
@@ -11,14 +11,17 @@ import sys
 
 import torch
 
-from tresnet_tasks.cli.args import add_common_args, apply_common_args, apply_trust, clear_errors, parse_tool_args
-from tresnet_tasks.cli.config import load_config
+from tresnet_tasks.cli.args import (add_common_args, apply_common_args, apply_trust, check_named_checkpoint, clear_errors,
+                                    parse_tool_args)
+from tresnet_tasks.cli.config import load_config, set_pretrained_weights
 from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
-from tresnet_tasks.engine.checkpoint import (find_resumable_checkpoint, install_atomic_checkpoint_writes,
-                                            mark_found_automatically)
-from tresnet_tasks.engine.console import ConsoleHook, ConsoleRunner, PlotHook, library_stdout_to_log
+from tresnet_tasks.engine.checkpoint import find_resumable_checkpoint, install_atomic_checkpoint_writes
+from tresnet_tasks.engine.hooks import ConsoleHook, PlotHook
+from tresnet_tasks.engine.output import library_stdout_to_log
+from tresnet_tasks.engine.runner import ConsoleRunner
 from tresnet_tasks.engine.precision import enable_bf16
 from tresnet_tasks.errors import CheckpointNotFoundError, ConfigError
+from tresnet_tasks.fileio import mark_found_automatically
 from tresnet_tasks.registry import register_all_modules
 
 
@@ -36,6 +39,9 @@ def parse_args(argv=None):
                              "view with: tensorboard --logdir WORK_DIR")
     parser.add_argument("--verbose", action="store_true",
                         help="print everything mmengine logs (the log file in the work dir always has it)")
+    parser.add_argument("--weights", metavar="FILE",
+                        help="start from these pretrained weights (a file in any supported format, a timm tag or "
+                             "hf-hub:<repo>): the TResNet backbone of a detector, or the classifier")
     parser.add_argument("--resume", nargs="?", type=str, const="auto",
                         help="resume from the given checkpoint, or (no value) from the latest one in the work dir")
     return parse_tool_args(parser, argv)
@@ -43,6 +49,9 @@ def parse_args(argv=None):
 
 def build_cfg(args):
     cfg = apply_common_args(load_config(args.config, args.cfg_options), args)
+    if args.weights:
+        check_named_checkpoint(args, args.weights)
+        set_pretrained_weights(cfg, args.weights)
     if args.amp and not torch.cuda.is_available():
         pass  # CPU: bfloat16 autocast of the network, applied to the built model in main()
     elif args.amp:
@@ -118,7 +127,7 @@ def main(argv=None):
         cfg = build_cfg(args)
         init_cpu_distributed(args.launcher, cfg)
         from mmengine.registry import RUNNERS
-        ConsoleRunner.verbose = args.verbose
+        cfg.verbose = args.verbose
         runner = ConsoleRunner.from_cfg(cfg) if "runner_type" not in cfg else RUNNERS.build(cfg)
         if args.amp and not torch.cuda.is_available():
             enable_bf16(runner.model, tool="train")

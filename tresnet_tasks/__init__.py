@@ -1,8 +1,12 @@
-"""tresnet-tasks: TResNet for detection (MMDetection FCOS), multi-label COCO (ASL) and transfer learning."""
+"""tresnet-tasks: TResNet for detection (MMDetection), multi-label classification (ASL) and transfer learning."""
 from .backbone import ARCHS, TResNet, convert_norm, create_tresnet, fold_norms, load_tresnet_weights
 from .errors import (CheckpointError, CheckpointMismatchError, DamagedCheckpointError, DatasetError,
                      TResNetTasksError, UnsafeCheckpointError, WeightsNotAvailableError)
-from .fileio import known_weights, read_checkpoint_file, resolve_weights
+from .fileio import install_safe_checkpoint_io, known_weights, read_checkpoint_file, resolve_weights
+
+# any import of the package (a config's custom_imports naming any module of it included) makes every mmengine and
+# MMDetection tool read checkpoints weights-only through the project's reader
+install_safe_checkpoint_io()
 
 __version__ = "0.1.0"
 __all__ = ["ARCHS", "TResNet", "create_tresnet", "load_tresnet_weights", "fold_norms", "convert_norm",

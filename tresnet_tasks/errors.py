@@ -24,6 +24,10 @@ class InputSizeError(TResNetTasksError, ValueError):
     """An input tensor whose shape TResNet cannot take (H and W must be multiples of 32 for the full network)."""
 
 
+class DependencyError(TResNetTasksError, ImportError):
+    """An optional package this feature needs is missing or unusable; the message names what to install."""
+
+
 class NonFiniteLossError(TResNetTasksError, FloatingPointError):
     """The loss became NaN/inf; training stopped before the step touched the weights."""
 

@@ -1,21 +1,35 @@
 """One place that registers every module of this project into mmengine's and MMDetection's registries.
 
 Configs name this module (``custom_imports = dict(imports=['tresnet_tasks.registry'])``), so any mmengine or
-MMDetection tool finds everything, whichever task the config is for; Python users call
-:func:`register_all_modules` as they would mmdet's. Importing it also installs the safe checkpoint reader into
-mmengine (:func:`tresnet_tasks.engine.checkpoint.install_safe_checkpoint_io`), so those tools read checkpoints
-weights-only, published names included.
+MMDetection tool finds everything, whichever task the config is for: models, heads, losses, metrics, datasets,
+transforms, the EMA + raw validation loop, the guarded optimizer wrappers, the console runner and hooks
+(``custom_hooks=[dict(type='PlotHook')]``). Python users call :func:`register_all_modules` as they would mmdet's.
+Importing any part of the package installs the safe checkpoint reader into mmengine (``tresnet_tasks/__init__.py``).
+
+Detection needs mmcv (compiled ops) and mmdet (``pip install -e .[det]`` after mmcv, or ``make setup``); without
+them everything else registers, :data:`DETECTION_MISSING` names what is missing, and detection configs fail in one
+line saying what to install (:func:`~tresnet_tasks.cli.config.require_detection`).
 
 Registry names equal class names; the MMDetection backbone is also ``TResNet`` (the paper's spelling).
 """
 from __future__ import annotations
 
-from . import classification, detection  # noqa: F401 - models, heads, losses, metrics, datasets, transforms
-from .engine import loops, optim  # noqa: F401 - the EMA+raw validation loop, the guarded optimizer wrappers
-from .engine.checkpoint import install_safe_checkpoint_io
+from typing import Optional
 
-__all__ = ["register_all_modules"]
+from . import classification  # noqa: F401 - models, heads, losses, metrics, datasets, transforms
+from .cli.config import require_detection
+from .engine import hooks, loops, optim, runner  # noqa: F401 - console runner/hooks, EMA loop, optimizer wrappers
+from .fileio import install_safe_checkpoint_io
 
+DETECTION_MISSING: Optional[str] = None
+try:
+    from . import detection  # noqa: F401 - the TResNet backbone and the checked COCO dataset for mmdet
+except ImportError as exc:  # only a missing detection stack is tolerated; anything else is a bug
+    if (exc.name or "").split(".")[0] not in ("mmdet", "mmcv"):
+        raise
+    DETECTION_MISSING = exc.name.split(".")[0]
+
+__all__ = ["register_all_modules", "require_detection", "DETECTION_MISSING"]
 
 def register_all_modules(init_default_scope: bool = False, scope: str = "mmengine") -> None:
     """Make sure every module is registered (importing this module already did) and checkpoints are read safely.
@@ -26,10 +40,9 @@ def register_all_modules(init_default_scope: bool = False, scope: str = "mmengin
         scope: ``mmengine`` (classification) or ``mmdet`` (detection).
     """
     install_safe_checkpoint_io()
+    if scope == "mmdet":
+        require_detection("the mmdet scope")
     if init_default_scope:
         from mmengine.registry import DefaultScope
         if DefaultScope.get_current_instance() is None or DefaultScope.get_current_instance().scope_name != scope:
             DefaultScope.get_instance(f"tresnet_tasks-{scope}", scope_name=scope)
-
-
-install_safe_checkpoint_io()

@@ -1,4 +1,4 @@
-"""Memory-lean training (recompute.py): recipes instead of residual/SE outputs give the same gradients, keep
+"""Memory-lean training (backbone/lean): recipes instead of residual/SE outputs give the same gradients, keep
 fewer bytes, honour outer saved-tensor hooks and leave nothing behind."""
 import copy
 import gc
@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from tresnet_tasks import create_tresnet
-from tresnet_tasks.backbone import recompute
-from tresnet_tasks.backbone.norm import iabn_available
+from tresnet_tasks.backbone import lean
+from tresnet_tasks.backbone.lean import recipes
+from tresnet_tasks.backbone.norms import iabn_available
 from tresnet_tasks.benchmark.measure import saved_bytes_for_backward
 
 from tests.helpers import randomize_norms
@@ -84,7 +85,7 @@ def test_lean_keeps_fewer_bytes_and_outer_hooks_see_everything():
 
 def _live_recipes():
     gc.collect()
-    return [o for o in gc.get_objects() if isinstance(o, recompute._Recipe)]
+    return [o for o in gc.get_objects() if isinstance(o, lean.Recipe)]
 
 
 def test_recipes_are_released_after_backward_and_with_a_dropped_graph():
@@ -97,7 +98,7 @@ def test_recipes_are_released_after_backward_and_with_a_dropped_graph():
     assert len(_live_recipes()) > before
     del y
     assert len(_live_recipes()) == before
-    assert recompute._active() is None
+    assert recipes._active() is None
 
 
 def test_frozen_stage_keeps_no_more_than_plain():
@@ -116,9 +117,9 @@ def test_in_place_change_of_a_recipe_input_is_an_error_not_a_wrong_gradient():
     branch = torch.randn(2, 4, 3, 3, requires_grad=True)
     shortcut = torch.randn(2, 4, 3, 3, requires_grad=True)
     weight = torch.randn(2, 4, 3, 3, requires_grad=True)
-    with recompute.lean_residuals():
+    with lean.lean_forward(lean.LeanPlan()):
         b, s = branch * 1, shortcut * 1
-        out = recompute.residual_relu(b, s, branch_is_fresh=False)
+        out = lean.residual_relu(b, s, branch_is_fresh=False)
         y = (out * weight).sum()  # the product keeps `out`: stored as a recipe
     s.data.add_(1.0)  # bypasses autograd's own version check of `s` through .data, but not ours
     s.add_(0.0)
@@ -132,7 +133,7 @@ def test_eval_and_no_grad_paths_register_nothing():
         lean(torch.rand(1, 3, 64, 64))
     lean.eval()
     lean(torch.rand(1, 3, 64, 64))
-    assert recompute._active() is None
+    assert recipes._active() is None
 
 
 def test_dense_outputs_used_by_a_neck_and_by_the_next_stage():
@@ -157,7 +158,7 @@ def test_in_place_change_of_any_kept_tensor_is_still_detected():
     """Saved-tensor hooks switch off autograd's version check; ours performs it again."""
     x = torch.randn(3, 4)
     w = torch.randn(4, 5, requires_grad=True)
-    with recompute.lean_residuals():
+    with lean.lean_forward(lean.LeanPlan()):
         y = (x @ w).sum()  # keeps x
     x.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):

@@ -1,4 +1,4 @@
-"""lean_ops: the frozen-statistics autograd functions keep less (counted against a hand computation) and give the
+"""backbone/lean: the frozen-statistics autograd functions keep less (counted against a hand computation) and give the
 plain ops' gradients (float64); bit packing round-trips in both memory formats; bfloat16 autocast runs."""
 import copy
 
@@ -7,7 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tresnet_tasks.backbone import lean_ops, recompute
+from tresnet_tasks.backbone import lean
+from tresnet_tasks.backbone.lean import LeanPlan, lean_forward
 from tresnet_tasks.backbone.layers import ConvNormAct, fold_conv_norm, norm_scale_shift
 
 from tests.helpers import randomize_norms
@@ -18,9 +19,9 @@ from tests.helpers import randomize_norms
 def test_bits_round_trip_in_the_tensors_memory_format(shape, channels_last):
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     mask = (torch.randn(*shape) > 0).contiguous(memory_format=fmt)
-    packed = lean_ops.pack_bits(mask)
+    packed = lean.pack_bits(mask)
     assert packed.dtype == torch.uint8 and packed.numel() == -(-mask.numel() // 8)
-    back = lean_ops.unpack_bits(packed, torch.empty_like(mask, dtype=torch.float32, device="meta"))
+    back = lean.unpack_bits(packed, torch.empty_like(mask, dtype=torch.float32, device="meta"))
     assert torch.equal(back, mask) and back.stride() == mask.stride()
     # the layout numpy's packbits writes (little bit order over the memory order): element i of each 8 at bit i
     order = mask.permute(0, 2, 3, 1) if channels_last else mask
@@ -36,7 +37,7 @@ def _layer(norm, blur, dtype=torch.float64):
 
 def _grads(layer, x, w, lean):
     x = x.clone().requires_grad_()
-    with recompute.lean_residuals(lean, residuals=False):
+    with lean_forward(LeanPlan(block_outputs=False) if lean else None):
         y = layer(x)
     (y * w).sum().backward()
     grads = [x.grad] + [p.grad for p in layer.parameters()]
@@ -65,7 +66,7 @@ def test_folded_conv_and_leaky_blur_against_the_formula():
     [1,2,1]x[1,2,1]/16 reflect-padded stride-2 blur written out."""
     layer = _layer("bn", blur=True)
     x = torch.randn(1, 6, 8, 8, dtype=torch.float64, requires_grad=True)
-    with recompute.lean_residuals(True, residuals=False):
+    with lean_forward(LeanPlan(block_outputs=False)):
         y = layer(x)
     w = torch.randn_like(y)
     (y * w).sum().backward()
@@ -107,7 +108,7 @@ def test_lean_frozen_layer_keeps_its_input_and_one_bit_per_pre_blur_element():
 
     def run(lean):
         def forward():
-            with recompute.lean_residuals(lean, residuals=False):
+            with lean_forward(LeanPlan(block_outputs=False) if lean else None):
                 return layer(x)
         return _kept(forward)[1]
 
@@ -126,7 +127,7 @@ def test_bf16_autocast_frozen_training_is_finite_and_close():
     grads = []
     for autocast in (False, True):
         xi = x.clone().requires_grad_()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast), recompute.lean_residuals(True, False):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast), lean_forward(LeanPlan(block_outputs=False)):
             y = layer(xi)
         assert y.dtype == (torch.bfloat16 if autocast else torch.float32)
         (y.float() * w).sum().backward()
@@ -161,7 +162,7 @@ def test_frozen_bottleneck_keeps_input_se_input_output_and_bits_only():
     hw = 8 * 12
 
     def forward(convs=True):
-        with recompute.lean_residuals(True, residuals=False, convs=convs):
+        with lean_forward(LeanPlan(block_outputs=False, recompute_convs=convs)):
             return block(x)
 
     _, kept_without = _kept(lambda: forward(convs=False))  # TResNet(recompute_convs=False): conv1's output kept

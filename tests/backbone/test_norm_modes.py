@@ -7,7 +7,7 @@ import torch
 from tests.helpers import randomize_norms
 from tresnet_tasks import convert_norm, create_tresnet
 from tresnet_tasks.backbone import BatchNormAct2d, iabn_available
-from tresnet_tasks.backbone.norm import make_norm_act, resolve_norm
+from tresnet_tasks.backbone.norms import make_norm_act, resolve_norm
 
 needs_iabn = pytest.mark.skipif(not iabn_available(), reason="inplace_abn backend not built (run make setup)")
 

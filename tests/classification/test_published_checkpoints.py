@@ -19,7 +19,7 @@ from timm.models.tresnet import checkpoint_filter_fn
 
 from tests.helpers import randomize_norms, run_tool
 from tresnet_tasks.classification import TResNetClassifier
-from tresnet_tasks.classification.weights import mldecoder_canonical_to_official, mldecoder_official_to_canonical
+from tresnet_tasks.classification.heads import mldecoder_canonical_to_official, mldecoder_official_to_canonical
 from tresnet_tasks.errors import CheckpointMismatchError
 
 LAYERS, WIDTH = (1, 1, 2, 1), 0.5

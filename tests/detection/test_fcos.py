@@ -11,7 +11,7 @@ from mmdet.utils import register_all_modules
 from tests.helpers import run_tool
 from tresnet_tasks import create_tresnet
 from tresnet_tasks.backbone import canonical_to_official
-from tresnet_tasks.backbone.norm import is_norm_act
+from tresnet_tasks.backbone.norms import is_norm_act
 from tresnet_tasks.data.synthetic import make_shapes_coco
 
 register_all_modules()

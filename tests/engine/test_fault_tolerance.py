@@ -86,13 +86,23 @@ BAD_INPUTS = [  # (what, tool args, expected one-line message)
      "--resume checkpoint not found"),
     ("mmengine sync_bn", ["tools/train.py", DEMO, "--cfg-options", "sync_bn=torch"],
      "set model.sync_norm=True"),
+    ("option through a None setting", ["tools/train.py", "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py",
+                                       "--cfg-options", "model.backbone.init_cfg.checkpoint=weights.pth"],
+     r"model.backbone.init_cfg is None in .*set it whole: model.backbone.init_cfg.type=.*--weights FILE"),
+    ("dict literal option", ["tools/train.py", "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py",
+                             "--cfg-options", "model.backbone.init_cfg={'type':'Pretrained','checkpoint':'w.pth'}"],
+     r"keeps a dict literal as a string; give one key at a time .*--weights FILE"),
+    ("missing --weights file", ["tools/train.py", DEMO, "--weights", "/nonexistent.pth"],
+     "checkpoint not found: /nonexistent.pth"),
+    ("bad benchmark spec", ["tools/benchmark.py", "--models", "ours:tresnet_m:bn:turbo"],
+     r"benchmark: error: ConfigError: model spec 'ours:tresnet_m:bn:turbo': unknown options \['turbo'\]"),
 ]
 
 
 def test_sync_norm_conversion_keeps_activation_and_weights():
     import copy
     from tresnet_tasks import convert_norm, create_tresnet
-    from tresnet_tasks.backbone.norm_act import SyncBatchNormAct2d
+    from tresnet_tasks.backbone.norms import SyncBatchNormAct2d
     model = create_tresnet("tresnet_m", layers=(1, 1, 1, 1), width=0.25, norm="bn")
     synced = convert_norm(copy.deepcopy(model), "bn", sync=True)
     layers = [m for m in synced.modules() if isinstance(m, SyncBatchNormAct2d)]
@@ -103,7 +113,8 @@ def test_sync_norm_conversion_keeps_activation_and_weights():
 @pytest.mark.parametrize("what,args,expected", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
 def test_bad_input_gets_one_clear_line(tmp_path, what, args, expected):
     import re
-    proc = run_tool(*args, "--work-dir", str(tmp_path / "w"), check=False, timeout=300)
+    work_dir = [] if args[0] == "tools/benchmark.py" else ["--work-dir", str(tmp_path / "w")]
+    proc = run_tool(*args, *work_dir, check=False, timeout=300)
     last = proc.output.strip().splitlines()[-1]
     assert proc.returncode == 2 and re.search(expected, last), f"{what}: rc={proc.returncode} {last}"
 

@@ -184,9 +184,12 @@ def _mmdet_tool(name):
 
 
 @pytest.mark.slow
-def test_mmdetections_own_tools_train_and_test_our_backbone(tmp_path):
+@pytest.mark.parametrize("module,hooks", [("tresnet_tasks.registry", "[dict(type='PlotHook')]"),
+                                          ("tresnet_tasks.detection", "[]")])
+def test_mmdetections_own_tools_train_and_test_our_backbone(tmp_path, module, hooks):
     """mmdet's shipped tools/train.py and tools/test.py on a config that inherits mmdet's FCOS-R50 config and
-    swaps in the TResNet backbone through custom_imports (torch >= 2.6 weights-only loading included)."""
+    swaps in the TResNet backbone through custom_imports (torch >= 2.6 weights-only loading included). Importing
+    any module of the package is enough (the safe reader comes with it); the registry brings the hooks too."""
     import mmdet
     root = make_shapes_coco(str(tmp_path / "det"), num_train=8, num_val=4, size=128)
     base = os.path.join(os.path.dirname(mmdet.__file__), ".mim", "configs", "fcos",
@@ -194,7 +197,8 @@ def test_mmdetections_own_tools_train_and_test_our_backbone(tmp_path):
     cfg = tmp_path / "fcos_tresnet_from_mmdet.py"
     cfg.write_text(f"""
 _base_ = {base!r}
-custom_imports = dict(imports=['tresnet_tasks.registry'], allow_failed_imports=False)
+custom_imports = dict(imports=[{module!r}], allow_failed_imports=False)
+custom_hooks = {hooks}
 data_root = {root + '/'!r}
 metainfo = dict(classes=('circle', 'square', 'triangle'))
 model = dict(
@@ -223,6 +227,7 @@ env_cfg = dict(dist_cfg=dict(backend='gloo'))
                            cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=900)
     assert train.returncode == 0, (train.stdout + train.stderr)[-4000:]
     ckpt = tmp_path / "w" / "epoch_1.pth"
+    assert (tmp_path / "w" / "plots" / "curves.png").is_file() == ("PlotHook" in hooks)
     test = subprocess.run([sys.executable, _mmdet_tool("test"), str(cfg), str(ckpt), "--work-dir",
                            str(tmp_path / "t")], cwd=str(tmp_path), env=env, capture_output=True, text=True,
                           timeout=900)

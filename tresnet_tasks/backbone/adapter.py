@@ -12,7 +12,7 @@ from typing import Mapping, Optional, Sequence, Tuple, Union
 
 from ..errors import ConfigError
 from .factory import create_tresnet
-from .norm import convert_norm
+from .norms import convert_norm
 from .tresnet import TResNet
 from .weights import extract_state_dict, read_checkpoint
 
@@ -26,8 +26,9 @@ def build_backbone(arch: str, norm: str = "auto", layers: Optional[Sequence[int]
         norm: ``auto`` | ``bn`` | ``iabn`` | ``iabn_torch``.
         layers, width: depth / width overrides (small models).
         sync_norm: statistics across DDP processes (InPlaceABNSync / SyncBatchNorm + act); mmengine's ``sync_bn``
-            would drop the activation of the ``bn`` layers (see :func:`~.norm.convert_norm`).
-        **kwargs: other :class:`TResNet` arguments (``input_multiple``, ``lean_memory``).
+            would drop the activation of the ``bn`` layers (see :func:`~.norms.convert_norm`).
+        **kwargs: other :class:`TResNet` arguments (``input_multiple``, ``lean_memory``, ``recompute_convs``,
+            ``norm_eval``).
     """
     net = create_tresnet(arch, num_classes=0, norm=norm, layers=layers, width=width, features_only=True, **kwargs)
     if sync_norm:

@@ -5,27 +5,9 @@ import copy
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from .layers import ConvNormAct, fold_conv_norm
-from .norm import is_norm_act
-
-
-class LeakyReLUOrIdentity(nn.Module):
-    """The activation left behind when a norm+act layer is folded into its conv.
-
-    Args:
-        activation: ``leaky_relu`` or ``identity``.
-        slope: the leaky ReLU's negative slope.
-    """
-
-    def __init__(self, activation: str, slope: float):
-        super().__init__()
-        self.leaky = activation == "leaky_relu"
-        self.slope = float(slope)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.leaky_relu(x, self.slope, inplace=True) if self.leaky else x
+from .norms import Activation, is_norm_act
 
 
 @torch.no_grad()
@@ -47,5 +29,5 @@ def fold_norms(model: nn.Module, inplace: bool = False) -> nn.Module:
                 fused.to(memory_format=torch.channels_last)
             fused.bias.copy_(bias)
             m.conv = fused
-            m.bn = LeakyReLUOrIdentity(m.bn.activation, m.bn.activation_param)
+            m.bn = Activation(m.bn.activation, m.bn.activation_param)
     return model

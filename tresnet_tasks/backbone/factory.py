@@ -40,7 +40,8 @@ def create_tresnet(name: str, num_classes: int = 1000, norm: str = "auto", pretr
             timm's ``pretrained=True`` with another ``num_classes``).
         layers, width: depth / width overrides (small models for tests and CPU demos).
         **kwargs: :class:`TResNet`'s other arguments (``in_chans``, ``drop_rate``, ``input_multiple``,
-            ``lean_memory``, ``features_only``, ``channels_last``).
+            ``features_only``, ``channels_last``, and the memory switches ``lean_memory``, ``recompute_convs``,
+            ``norm_eval``: :mod:`.lean`).
     """
     base = canonical_arch(name)
     spec = ARCHS[base]

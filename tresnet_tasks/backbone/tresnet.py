@@ -7,16 +7,16 @@ official TResNet checkpoints load through :func:`tresnet_tasks.backbone.weights.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 
 from ..errors import ConfigError, InputSizeError
+from . import lean
 from .layers import ConvNormAct, ShortcutPool, SpaceToDepth, SqueezeExcite
-from .norm import resolve_norm
-from .recompute import lean_residuals, residual_relu
+from .norms import is_norm_act, resolve_norm
 
 STEM_SLOPE = 0.01
 BLOCK_SLOPE = 1e-3
@@ -71,7 +71,7 @@ class BasicBlock(nn.Module):
         shortcut = self.downsample(x)
         out = self.se(self.conv2(self.conv1(x)))
         # SE output is a fresh tensor nobody saved: safe to add into; the norm output is not (InPlace-ABN)
-        return residual_relu(out, shortcut, branch_is_fresh=self.has_se)
+        return lean.residual_relu(out, shortcut, branch_is_fresh=self.has_se)
 
 
 class Bottleneck(nn.Module):
@@ -92,8 +92,8 @@ class Bottleneck(nn.Module):
                  downsample: Optional[nn.Module] = None, use_se: bool = True):
         super().__init__()
         # the 1x1 conv1 costs a quarter of the block's FLOPs: with frozen statistics its output is recomputed in
-        # backward from the block input (kept anyway) rather than kept (ConvNormAct's recompute)
-        self.conv1 = ConvNormAct(in_ch, planes, 1, norm, slope=BLOCK_SLOPE, recompute=True)
+        # backward from the block input (kept anyway) rather than kept (lean plan's recompute_convs)
+        self.conv1 = ConvNormAct(in_ch, planes, 1, norm, slope=BLOCK_SLOPE, recomputable=True)
         self.conv2 = ConvNormAct(planes, planes, 3, norm, stride=stride, slope=BLOCK_SLOPE, blur=True)
         self.se = SqueezeExcite(planes, max(planes * self.expansion // 8, 64)) if use_se else nn.Identity()
         self.conv3 = ConvNormAct(planes, planes * self.expansion, 1, norm, activation="identity")
@@ -103,7 +103,7 @@ class Bottleneck(nn.Module):
         shortcut = self.downsample(x)
         out = self.conv3(self.se(self.conv2(self.conv1(x))))
         # not in place: InPlace-ABN's backward needs conv3's output
-        return residual_relu(out, shortcut, branch_is_fresh=False)
+        return lean.residual_relu(out, shortcut, branch_is_fresh=False)
 
 
 class ClassifierHead(nn.Module):
@@ -135,23 +135,25 @@ class TResNet(nn.Module):
     Args:
         spec: depths, width and block kind (see :data:`ARCHS`; :func:`create_tresnet` builds by name).
         num_classes: classes of the linear head (0: no linear layer, ``forward`` returns pooled features).
-        norm: ``auto`` | ``bn`` | ``iabn`` | ``iabn_torch`` (:mod:`.norm`); same weights and function in all.
+        norm: ``auto`` | ``bn`` | ``iabn`` | ``iabn_torch`` (:mod:`.norms`); same weights and function in all.
         in_chans: input channels.
         drop_rate: dropout before the linear head.
-        arch: the variant's name, reported in errors and by :meth:`describe`.
+        arch: the variant's name, reported in errors and on the console.
         input_multiple: H and W must be multiples of this (32 for dense heads; 4 is enough for the network).
         channels_last: keep weights and inputs in NHWC (what oneDNN and cuDNN run fastest).
-        lean_memory: keep cheap activations as recipes in training (:mod:`.recompute`); None: on for In-Place ABN
-            and for frozen norm statistics.
+        lean_memory: keep cheap activations as recipes in training (:mod:`.lean`, its table says which); None: on
+            for the In-Place ABN modes and for frozen norm statistics.
         recompute_convs: with frozen norm statistics and lean memory, recompute each bottleneck's 1x1 conv1 output
             in backward instead of keeping it (about a sixth less memory kept by the backbone, a few % slower).
+        norm_eval: train with every norm on its running statistics (MMDetection's name; see
+            :meth:`freeze_norm_statistics`).
         features_only: no head at all (detection and the task heads bring their own).
     """
 
     def __init__(self, spec: TResNetSpec, num_classes: int = 1000, norm: str = "auto", in_chans: int = 3,
                  drop_rate: float = 0.0, arch: str = "custom", input_multiple: int = 32,
                  channels_last: bool = True, lean_memory: Optional[bool] = None, features_only: bool = False,
-                 recompute_convs: bool = True):
+                 recompute_convs: bool = True, norm_eval: bool = False):
         super().__init__()
         # channels_last (NHWC) is what oneDNN (CPU) and cuDNN tensor cores (GPU, AMP) run fastest; inputs are
         # converted in forward (a no-op when they already are), weights at construction
@@ -163,8 +165,7 @@ class TResNet(nn.Module):
         # paper's 368-pixel transfer runs rely on: pass input_multiple=4 for those.
         self.input_multiple = input_multiple
         norm = resolve_norm(norm)
-        # None: on in the In-Place ABN modes, which keep each norm's output; block and SE outputs are then cheap
-        # to recompute (recompute.py)
+        # the two public memory switches (lean/__init__.py has the table of what each one changes)
         self.lean_memory = lean_memory
         self.recompute_convs = recompute_convs
         self.arch = arch
@@ -197,6 +198,22 @@ class TResNet(nn.Module):
         self._init_weights()
         if channels_last:
             self.to(memory_format=torch.channels_last)
+        self.norm_eval = False
+        self.freeze_norm_statistics(norm_eval)
+
+    def freeze_norm_statistics(self, frozen: bool = True) -> "TResNet":
+        """Train with every norm on its running statistics (MMDetection's ``norm_eval``): the norms stay in eval mode
+        through ``train()``, and training forwards take the frozen-statistics lean plan (:mod:`.lean`)."""
+        self.norm_eval = bool(frozen)
+        return self.train(self.training)
+
+    def train(self, mode: bool = True) -> "TResNet":
+        super().train(mode)
+        if mode and self.norm_eval:
+            for m in self.modules():
+                if is_norm_act(m):
+                    m.eval()
+        return self
 
     def _make_stage(self, block, planes: int, depth: int, stride: int, use_se: bool, norm: str) -> nn.Sequential:
         downsample = None
@@ -249,16 +266,13 @@ class TResNet(nn.Module):
         return x
 
     def _lean(self):
-        """The lean-memory context of this forward (recompute.py): in a training forward (eager only), the In-Place
-        ABN modes keep block and SE outputs as recipes; with frozen norm statistics (MMDetection's ``norm_eval``, the
-        norms folded into the convs) every mode keeps the SE outputs as recipes. ``lean_memory=False``: neither."""
+        """The lean context of this forward: a plan from the model's explicit state in an eager training forward
+        with gradients; nothing (plain ops) in inference, tracing and compilation."""
         if not (self.training and torch.is_grad_enabled()) or torch.jit.is_tracing() or \
-                torch.compiler.is_compiling() or self.lean_memory is False:
-            return lean_residuals(False)
-        frozen = not self.body.layer4[-1].conv1.bn.training  # norm_eval puts every norm in eval mode
-        iabn = self.norm in ("iabn", "iabn_torch")
-        return lean_residuals(frozen or iabn or bool(self.lean_memory), residuals=not frozen,
-                              convs=frozen and self.recompute_convs)
+                torch.compiler.is_compiling():
+            return lean.lean_forward(None)
+        return lean.lean_forward(lean.training_plan(self.norm, self.lean_memory, self.norm_eval,
+                                                    self.recompute_convs))
 
     def forward_stages(self, x: torch.Tensor) -> List[torch.Tensor]:
         """Outputs of layer1..layer4 (strides 4, 8, 16, 32; channels ``self.stage_channels``)."""
@@ -297,9 +311,6 @@ class TResNet(nn.Module):
             ref = self.body.conv1.conv.weight
             fc.to(device=ref.device, dtype=ref.dtype)
         self.head.fc = fc
-
-    def describe(self) -> Dict[str, object]:
-        return {"arch": self.arch, **asdict(self.spec), "num_classes": self.num_classes, "norm": self.norm}
 
 
 def spec_name(spec: TResNetSpec) -> str:

@@ -88,17 +88,31 @@ def extract_state_dict(obj: Mapping) -> Tuple[StateDict, str]:
     return sd, where
 
 
-def _strip_prefix(sd: StateDict) -> StateDict:
-    """Find the TResNet inside a wrapper (``module.``, ``backbone.``, ``model.backbone.``...) and strip it."""
-    stem_keys = [k for k in sd if k.endswith("body.conv1.conv.weight") or k.endswith("body.conv1.0.weight")]
+def find_tresnet_prefix(sd: Mapping[str, torch.Tensor], name: str = "checkpoint") -> str:
+    """The key prefix of the TResNet inside a checkpoint (``''``, ``module.``, ``backbone.``, ``model.backbone.``...),
+    found by its stem conv in either layout; a checkpoint without one is not a TResNet's."""
+    stem_keys = [k for k in sd if k.endswith(("body.conv1.conv.weight", "body.conv1.0.weight"))]
     if not stem_keys:
-        raise CheckpointMismatchError("no TResNet stem found (expected a key ending in 'body.conv1.conv.weight' "
-                                      "(timm / this project) or 'body.conv1.0.weight' (official TResNet)): this "
-                                      "does not look like a TResNet checkpoint")
-    prefix = stem_keys[0][: stem_keys[0].index("body.conv1.")]
+        raise CheckpointMismatchError(f"{name}: no TResNet stem found (expected a key ending in "
+                                      "'body.conv1.conv.weight' (timm / this project) or 'body.conv1.0.weight' "
+                                      "(official TResNet)): this does not look like a TResNet checkpoint")
+    return stem_keys[0][: stem_keys[0].index("body.conv1.")]
+
+
+def check_class_count(ckpt_classes: Optional[int], model_classes: int) -> None:
+    """A head of another class count is an error that says how to proceed (shared by backbone and classifier)."""
+    if ckpt_classes != model_classes:
+        raise CheckpointMismatchError(
+            f"checkpoint head has {ckpt_classes} classes but the model has {model_classes}: pass skip_head=True "
+            f"to fine-tune (the head is then newly initialised), or build the model with num_classes={ckpt_classes}")
+
+
+def _strip_prefix(sd: StateDict) -> StateDict:
+    """The TResNet's entries with its wrapper prefix stripped; a task head beside 'backbone.' is left out (it is
+    not this model's head)."""
+    prefix = find_tresnet_prefix(sd)
     if not prefix:
         return sd
-    # keep only what sits under the same prefix: a task head beside 'backbone.' is not this model's head
     return OrderedDict((k[len(prefix):], v) for k, v in sd.items() if k.startswith(prefix))
 
 
@@ -180,7 +194,7 @@ def to_canonical(obj: Union[Mapping, str, os.PathLike]) -> Tuple[StateDict, str]
     except CheckpointMismatchError as exc:
         if name is None:
             raise
-        raise CheckpointMismatchError(f"{name}: {exc}") from None
+        raise CheckpointMismatchError(f"{name}: {str(exc).replace('checkpoint: ', '', 1)}") from None
     if "body.conv1.0.weight" in sd:
         fmt = "official TResNet" if where != "state_dict" else "ImageNet-21K repo"
         sd = official_to_canonical(sd)
@@ -238,10 +252,7 @@ def load_tresnet_weights(model: nn.Module, checkpoint, strict: bool = True,
         if skip_head is True or not model_has_head or (skip_head == "mismatch" and not fits):
             skipped = True
         elif not fits:
-            raise CheckpointMismatchError(
-                f"checkpoint head has {ckpt_classes} classes but the model has {model.num_classes}: pass "
-                "skip_head=True to fine-tune (the head is then newly initialised), or build the model with "
-                f"num_classes={ckpt_classes}")
+            check_class_count(ckpt_classes, model.num_classes)
         if skipped:
             sd = OrderedDict((k, v) for k, v in sd.items() if not k.startswith("head."))
 

@@ -1,4 +1,4 @@
-"""Measurement primitives for tools/benchmark.py: throughput, bytes saved for backward, peak memory.
+"""Measurement primitives for the benchmark: throughput, bytes saved for backward, peak memory.
 
 Timings are of one batch per call (synchronised on CUDA); tools/benchmark.py takes medians of interleaved repeats. Saved-for-backward
 bytes are counted exactly with autograd's saved-tensor hooks: every tensor autograd keeps for the backward pass,
@@ -9,10 +9,12 @@ from the profiler's record of every CPU allocation and free on CPU.
 from __future__ import annotations
 
 import time
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional
 
 import torch
 import torch.nn as nn
+
+from ..backbone.lean import saved_storages
 
 
 def _sync(device: torch.device) -> None:
@@ -55,23 +57,16 @@ def _amp_dtype(device: torch.device) -> torch.dtype:
     return torch.float16 if device.type == "cuda" else torch.bfloat16
 
 
+def _parameter_storages(model: nn.Module) -> List[int]:
+    return [p.untyped_storage().data_ptr() for p in model.parameters()]
+
+
 def saved_bytes_for_backward(model: nn.Module, x: torch.Tensor, amp: bool = False) -> int:
     """Bytes autograd keeps for backward in one training forward (unique storages, parameters excluded)."""
-    param_ptrs = {p.untyped_storage().data_ptr() for p in model.parameters()}
-    seen: Dict[int, int] = {}
-
-    def pack(t: torch.Tensor):
-        storage = t.untyped_storage()
-        ptr = storage.data_ptr()
-        if ptr not in param_ptrs and ptr != 0:
-            seen[ptr] = max(seen.get(ptr, 0), storage.nbytes())
-        return t.detach()  # not t: a saved output's grad_fn would make an uncollectable cycle through the graph
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    def forward():
         with torch.autocast(x.device.type, enabled=amp, dtype=_amp_dtype(x.device)):
-            out = model(x)
-    del out
-    return sum(seen.values())
+            return model(x)
+    return sum(size for _, size in saved_storages(forward, _parameter_storages(model)).values())
 
 
 def saved_bytes_by_part(run_forward: Callable[[], object], model: nn.Module,
@@ -79,9 +74,9 @@ def saved_bytes_by_part(run_forward: Callable[[], object], model: nn.Module,
     """Bytes autograd keeps for backward while ``run_forward()`` runs (distinct storages, ``model``'s parameters
     excluded), attributed to the named submodule whose forward was running when the tensor was saved, else
     ``'rest'`` (e.g. the loss). A storage saved in several places counts once, for the first."""
-    param_ptrs = {p.untyped_storage().data_ptr() for p in model.parameters()}
     active: List[str] = []
     handles = []
+
     def enter(name):
         def hook(module, args):
             active.append(name)  # returns None: the module's inputs stay as they are
@@ -93,20 +88,8 @@ def saved_bytes_by_part(run_forward: Callable[[], object], model: nn.Module,
     for name, module in parts.items():
         handles.append(module.register_forward_pre_hook(enter(name)))
         handles.append(module.register_forward_hook(leave))
-    seen: Dict[int, Tuple[str, int]] = {}
-
-    def pack(t: torch.Tensor):
-        storage = t.untyped_storage()
-        ptr = storage.data_ptr()
-        if ptr not in param_ptrs and ptr != 0:
-            part, size = seen.get(ptr, (active[-1] if active else "rest", 0))
-            seen[ptr] = (part, max(size, storage.nbytes()))
-        return t.detach()
-
     try:
-        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-            out = run_forward()
-        del out
+        seen = saved_storages(run_forward, _parameter_storages(model), lambda: active[-1] if active else "rest")
     finally:
         for h in handles:
             h.remove()

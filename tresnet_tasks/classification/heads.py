@@ -1,13 +1,18 @@
-"""Classification heads over the shared backbone's last feature map."""
+"""Classification heads over the shared backbone's last feature map, and the published ML-Decoder head's key maps."""
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
+from typing import Dict, Mapping
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from ..backbone.tresnet import ClassifierHead
+from ..errors import CheckpointMismatchError
+
+StateDict = Dict[str, torch.Tensor]
 
 
 class GAPHead(ClassifierHead):
@@ -80,3 +85,46 @@ class MLDecoderHead(nn.Module):
         q = self.norm3(q + self.ff_drop(self.ff(q)))
         logits = torch.einsum("gnd,gdk->ngk", q, self.group_weight).flatten(1)[:, : self.num_classes]
         return logits + self.group_bias
+
+
+# published ML-Decoder head key (under 'head.') -> this project's MLDecoderHead key; exact names first, then prefixes
+_MLDECODER_EXACT = {
+    "decoder.query_embed.weight": "queries",
+    "decoder.duplicate_pooling": "group_weight",
+    "decoder.duplicate_pooling_bias": "group_bias",
+}
+_MLDECODER_PREFIXES = {
+    "decoder.embed_standart.": "proj.",
+    "decoder.layers.0.norm1.": "norm1.",
+    "decoder.layers.0.multihead_attn.": "attn.",
+    "decoder.layers.0.norm2.": "norm2.",
+    "decoder.layers.0.linear1.": "ff.0.",
+    "decoder.layers.0.linear2.": "ff.3.",
+    "decoder.layers.0.norm3.": "norm3.",
+}
+
+
+def _remap(sd: Mapping[str, torch.Tensor], exact: Mapping[str, str], prefixes: Mapping[str, str]) -> StateDict:
+    out = OrderedDict()
+    for k, v in sd.items():
+        if k in exact:
+            out[exact[k]] = v
+            continue
+        for old, new in prefixes.items():
+            if k.startswith(old):
+                out[new + k[len(old):]] = v
+                break
+        else:
+            raise CheckpointMismatchError(f"unknown ML-Decoder head key {k!r}")
+    return out
+
+
+def mldecoder_official_to_canonical(head_sd: Mapping[str, torch.Tensor]) -> StateDict:
+    """Published ML-Decoder head keys (without the ``head.`` prefix) -> :class:`MLDecoderHead` keys."""
+    return _remap(head_sd, _MLDECODER_EXACT, _MLDECODER_PREFIXES)
+
+
+def mldecoder_canonical_to_official(head_sd: Mapping[str, torch.Tensor]) -> StateDict:
+    """:class:`MLDecoderHead` keys -> the published ML-Decoder layout (hands weights back to the official code)."""
+    return _remap(head_sd, {v: k for k, v in _MLDECODER_EXACT.items()},
+                  {v: k for k, v in _MLDECODER_PREFIXES.items()})

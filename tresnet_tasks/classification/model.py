@@ -32,8 +32,10 @@ class TResNetClassifier(BaseModel):
         pretrained: shorthand for ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``.
         skip_head: take only the backbone from the weights (fine-tuning to other classes). Without it, a head of
             another kind or class count in the weights is an error.
-        norm, layers, width, input_multiple, lean_memory, sync_norm: the backbone's
+        norm, layers, width, input_multiple, sync_norm: the backbone's
             (:func:`tresnet_tasks.backbone.build_backbone`).
+        lean_memory, recompute_convs, norm_eval: the backbone's memory switches, as in ``create_tresnet`` and the
+            MMDetection backbone (table in :mod:`tresnet_tasks.backbone.lean`).
         mixup: timm Mixup/CutMix arguments (single-label only).
         data_preprocessor: defaults to uint8 -> [0, 1] RGB (TResNet uses no mean/std).
     """
@@ -43,7 +45,8 @@ class TResNetClassifier(BaseModel):
                  norm: str = "auto", layers: Optional[Sequence[int]] = None, width: Optional[float] = None,
                  input_multiple: int = 32, mixup: Optional[dict] = None, sync_norm: bool = False,
                  data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None,
-                 lean_memory: Optional[bool] = None, skip_head: bool = False):
+                 lean_memory: Optional[bool] = None, skip_head: bool = False, recompute_convs: bool = True,
+                 norm_eval: bool = False):
         if data_preprocessor is None:
             data_preprocessor = dict(type="ImgDataPreprocessor", mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0])
         self.pretrained, self.pretrained_prefix = pretrained_source(init_cfg, pretrained)
@@ -51,7 +54,8 @@ class TResNetClassifier(BaseModel):
             init_cfg = None  # loaded by init_weights below, not by mmengine's PretrainedInit (see backbone.adapter)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = build_backbone(arch, norm=norm, layers=layers, width=width, sync_norm=sync_norm,
-                                       input_multiple=input_multiple, lean_memory=lean_memory)
+                                       input_multiple=input_multiple, lean_memory=lean_memory,
+                                       recompute_convs=recompute_convs, norm_eval=norm_eval)
         head = dict(head or dict(type="gap"))
         kind = head.pop("type")
         if kind == "gap":

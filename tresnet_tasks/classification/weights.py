@@ -6,8 +6,8 @@ Layouts understood (detected from the keys, the backbone part through :mod:`tres
   80 classes, under ``'model'`` or ``'state_dict'`` -> ``head=dict(type='gap')``;
 - ML-Decoder (Ridnik et al.) COCO models: the same backbone + ``head.decoder.*`` (``embed_standart``,
   ``query_embed``, ``layers.0.*`` named as in ``nn.TransformerDecoderLayer``, ``duplicate_pooling``,
-  ``duplicate_pooling_bias``) -> ``head=dict(type='mldecoder')``; :func:`mldecoder_official_to_canonical` and
-  :func:`mldecoder_canonical_to_official` map the head keys, next to the backbone's converters;
+  ``duplicate_pooling_bias``) -> ``head=dict(type='mldecoder')``; the head's key maps live beside the head
+  (:func:`~.heads.mldecoder_official_to_canonical`);
 - timm / official ImageNet models (``head.fc`` of 1000 or 11221 classes): backbone, and the head if it fits;
 - this project's mmengine checkpoints (``backbone.*`` + ``head.*``).
 
@@ -24,55 +24,15 @@ from typing import Dict, Mapping, Optional, Union
 import torch
 import torch.nn as nn
 
-from ..backbone.weights import (LoadReport, check_name_fits, extract_state_dict, fill_num_batches_tracked,
-                                load_tresnet_weights, read_checkpoint, to_canonical)
+from ..backbone.weights import (LoadReport, check_class_count, check_name_fits, extract_state_dict,
+                                fill_num_batches_tracked, find_tresnet_prefix, load_tresnet_weights, read_checkpoint,
+                                to_canonical)
 from ..errors import CheckpointMismatchError
-from .heads import MLDecoderHead
+from .heads import MLDecoderHead, mldecoder_official_to_canonical
 
 StateDict = Dict[str, torch.Tensor]
 
-# published ML-Decoder head key (under 'head.') -> this project's MLDecoderHead key; exact names first, then prefixes
-_MLDECODER_EXACT = {
-    "decoder.query_embed.weight": "queries",
-    "decoder.duplicate_pooling": "group_weight",
-    "decoder.duplicate_pooling_bias": "group_bias",
-}
-_MLDECODER_PREFIXES = {
-    "decoder.embed_standart.": "proj.",
-    "decoder.layers.0.norm1.": "norm1.",
-    "decoder.layers.0.multihead_attn.": "attn.",
-    "decoder.layers.0.norm2.": "norm2.",
-    "decoder.layers.0.linear1.": "ff.0.",
-    "decoder.layers.0.linear2.": "ff.3.",
-    "decoder.layers.0.norm3.": "norm3.",
-}
 HEAD_NAMES = {"gap": "GAP + linear (ASL / ImageNet)", "mldecoder": "ML-Decoder"}
-
-
-def _remap(sd: Mapping[str, torch.Tensor], exact: Mapping[str, str], prefixes: Mapping[str, str]) -> StateDict:
-    out = OrderedDict()
-    for k, v in sd.items():
-        if k in exact:
-            out[exact[k]] = v
-            continue
-        for old, new in prefixes.items():
-            if k.startswith(old):
-                out[new + k[len(old):]] = v
-                break
-        else:
-            raise CheckpointMismatchError(f"unknown ML-Decoder head key {k!r}")
-    return out
-
-
-def mldecoder_official_to_canonical(head_sd: Mapping[str, torch.Tensor]) -> StateDict:
-    """Published ML-Decoder head keys (without the ``head.`` prefix) -> :class:`MLDecoderHead` keys."""
-    return _remap(head_sd, _MLDECODER_EXACT, _MLDECODER_PREFIXES)
-
-
-def mldecoder_canonical_to_official(head_sd: Mapping[str, torch.Tensor]) -> StateDict:
-    """:class:`MLDecoderHead` keys -> the published ML-Decoder layout (hands weights back to the official code)."""
-    return _remap(head_sd, {v: k for k, v in _MLDECODER_EXACT.items()},
-                  {v: k for k, v in _MLDECODER_PREFIXES.items()})
 
 
 @dataclass
@@ -88,12 +48,7 @@ class ClassifierCheckpoint:
 def split_classifier_state(obj: Mapping, name: str = "checkpoint") -> ClassifierCheckpoint:
     """Separate backbone and head of any supported classifier checkpoint (object already read)."""
     sd, _ = extract_state_dict(obj)
-    stems = [k for k in sd if k.endswith(("body.conv1.conv.weight", "body.conv1.0.weight"))]
-    if not stems:
-        raise CheckpointMismatchError(f"{name}: no TResNet stem found (expected a key ending in "
-                                      "'body.conv1.conv.weight' or 'body.conv1.0.weight'): this does not look like "
-                                      "a TResNet checkpoint")
-    prefix = stems[0][: stems[0].index("body.conv1.")]
+    prefix = find_tresnet_prefix(sd, name)
     # the head sits beside the body ('head.*') in published files, beside 'backbone.' in this project's
     root = prefix[: -len("backbone.")] if prefix.endswith("backbone.") else prefix
     head = OrderedDict((k[len(root) + 5:], v) for k, v in sd.items() if k.startswith(root + "head."))
@@ -123,10 +78,7 @@ def check_head_fits(ckpt: ClassifierCheckpoint, head_type: str, num_classes: int
         raise CheckpointMismatchError(
             f"{name} has an {HEAD_NAMES[ckpt.head_type]} head but the model's head is {HEAD_NAMES[head_type]}: set "
             f"model.head=dict(type='{ckpt.head_type}') to use it, or skip_head=True to take only the backbone")
-    if ckpt.num_classes != num_classes:
-        raise CheckpointMismatchError(
-            f"checkpoint head has {ckpt.num_classes} classes but the model has {num_classes}: pass skip_head=True "
-            f"to fine-tune (the head is then newly initialised), or build the model with num_classes={ckpt.num_classes}")
+    check_class_count(ckpt.num_classes, num_classes)
 
 
 def load_classifier_weights(model: nn.Module, checkpoint: Union[str, os.PathLike, Mapping],

@@ -2,12 +2,33 @@
 ``data_root`` overrides that reach every path derived from it."""
 from __future__ import annotations
 
+import ast
+import difflib
+import importlib.util
 import os
 from typing import Any, Dict, Optional
 
 from mmengine.config import Config
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DependencyError
+
+DETECTION_INSTALL_HINT = ("detection needs mmcv 2.1 with its compiled ops and mmdet 3.3: run `make setup` (builds "
+                          "mmcv, about 20 minutes on 2 cores), or build mmcv yourself (README, Install) and then "
+                          "`pip install -e .[det]`")
+
+
+def _installed(package: str) -> bool:
+    try:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):  # a broken or hidden installation counts as missing
+        return False
+
+
+def require_detection(what: str = "this detection config") -> None:
+    """One line saying what to install when detection's packages (mmcv, mmdet) are missing."""
+    for package in ("mmcv", "mmdet"):
+        if not _installed(package):
+            raise DependencyError(f"{what} needs {package}, which is not installed: {DETECTION_INSTALL_HINT}")
 
 
 def _replace_prefix(node: Any, old: str, new: str) -> Any:
@@ -32,6 +53,8 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None) -> Conf
     """
     if not os.path.isfile(path):
         raise ConfigError(f"config file not found: {path}")
+    if _is_detection_file(path):
+        require_detection(f"{path} (a detection config)")
     cfg = Config.fromfile(path)
     if cfg_options:
         options = dict(cfg_options)
@@ -46,13 +69,43 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None) -> Conf
                                        old_root, new_root)
                 cfg = Config(data, filename=cfg.filename)
             cfg.data_root = new_root
-        unknown = _unknown_keys(cfg, options)
-        if unknown:
-            raise ConfigError(f"--cfg-options key(s) {unknown} do not exist in {path}; check the spelling "
-                           "(a new key needs its full parent path, e.g. model.backbone.norm)")
+        _check_keys(cfg, options, path)
         _check_types(cfg, options)
         cfg.merge_from_dict(options, allow_list_keys=True)
     return cfg
+
+
+def set_pretrained_weights(cfg: Config, weights: str) -> str:
+    """``--weights FILE``: the weights a training run starts from, wherever this config's model takes them (the
+    detector's TResNet backbone, else the classifier); returns the config key that was set."""
+    model = cfg.model
+    target, key = (model.backbone, "model.backbone.init_cfg") if isinstance(model.get("backbone"), dict) else (
+        model, "model.init_cfg")
+    if str(target.get("type", "")).split(".")[-1] not in ("TResNet", "TResNetBackbone", "TResNetClassifier"):
+        raise ConfigError(f"--weights loads TResNet weights, but {key.rsplit('.', 1)[0]} is a {target.get('type')}; "
+                          f"set {key}.checkpoint with --cfg-options instead")
+    target.pop("pretrained", None)
+    target.init_cfg = dict(type="Pretrained", checkpoint=weights)
+    return key
+
+
+def _is_detection_file(path: str) -> bool:
+    """Whether a config (or a base it names) is MMDetection's: read as text, since parsing it would already need
+    mmdet (its custom imports and ``mmdet::`` bases)."""
+    text = open(path, encoding="utf-8").read()
+    if "default_scope = 'mmdet'" in text or 'default_scope = "mmdet"' in text or "mmdet::" in text:
+        return True
+    folder = os.path.dirname(path)
+    bases = [b for b in _base_names(text) if b.endswith(".py")]
+    return any(_is_detection_file(os.path.join(folder, b)) for b in bases if os.path.isfile(os.path.join(folder, b)))
+
+
+def _base_names(text: str) -> list:
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "_base_" for t in node.targets):
+            value = ast.literal_eval(node.value)
+            return [value] if isinstance(value, str) else list(value)
+    return []
 
 
 def _lookup(cfg: Config, key: str):
@@ -89,20 +142,56 @@ def _check_types(cfg: Config, options: Dict[str, Any]) -> None:
                              f"{old!r}, got {type(new).__name__}")
 
 
-def _unknown_keys(cfg: Config, options: Dict[str, Any]) -> list:
-    """Keys whose parent path does not exist, or whose new leaf looks like a typo of an existing one
-    (``batch_sise`` next to ``batch_size``): either would otherwise silently add a new, unused key."""
-    import difflib
-    unknown = []
-    for key in options:
-        parent_key, _, leaf = key.rpartition(".")
-        parent = _lookup(cfg, parent_key) if parent_key else cfg._cfg_dict
-        if parent is _MISSING:
-            unknown.append(key)
-        elif isinstance(parent, dict) and leaf not in parent:
-            close = difflib.get_close_matches(leaf, [str(k) for k in parent.keys()], n=1, cutoff=0.8)
-            if close:
-                unknown.append(f"{key} (did you mean {parent_key + '.' if parent_key else ''}{close[0]}?)")
-    return unknown
+def _check_keys(cfg: Config, options: Dict[str, Any], path: str) -> None:
+    """Refuse what mmengine would take silently or fail on with a traceback; accept new keys as mmengine does.
+
+    - a key whose first new part is a near-miss of an existing sibling (``batch_sise`` next to ``batch_size``):
+      a typo that would add an unused key;
+    - a key through a setting that is not a dict (``None``, a number, a string): mmengine's merge ends in a
+      ``TypeError ... cannot inherit from base`` traceback. ``X.type=...`` given too makes ``None`` a new dict;
+    - a dict literal as a value (``k={'type': ...}``): mmengine's option parser keeps it as a string.
+    New keys that are no near-miss (``train_dataloader.dataset.metainfo.classes=[a,b]``) are accepted.
+    """
+    problems = []
+    for key, value in options.items():
+        if isinstance(value, str) and value.strip().startswith("{") and value.strip().endswith("}"):
+            problems.append(f"{key}={value}: --cfg-options keeps a dict literal as a string; give one key at a "
+                            f"time ({key}.type=... {key}.checkpoint=...)" + _weights_hint(key))
+            continue
+        node: Any = cfg._cfg_dict
+        parts = key.split(".")
+        for depth, part in enumerate(parts):
+            here = ".".join(parts[:depth]) or "the config"
+            if isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+                continue
+            if isinstance(node, dict):
+                if part in node:
+                    node = node[part]
+                    continue
+                close = difflib.get_close_matches(part, [str(k) for k in node.keys()], n=1, cutoff=0.8)
+                if close:
+                    prefix = ".".join(parts[:depth] + [close[0]])
+                    problems.append(f"{key}: no '{part}' in {here} (did you mean {prefix}?)")
+                break  # a new key (and whatever is below it): mmengine creates it
+            if node is None and f"{here}.type" in options:
+                _set(cfg, here, {})  # the options build this dict whole
+                break
+            what = "None" if node is None else type(node).__name__
+            hint = (f"; set it whole: {here}.type=... and its other keys, one per option" if node is None else "")
+            problems.append(f"{key}: {here} is {what} in {path}, not a dict{hint}" + _weights_hint(here))
+            break
+    if problems:
+        raise ConfigError("--cfg-options: " + "; ".join(problems))
 
 
+def _weights_hint(key: str) -> str:
+    return " (for pretrained weights: tools/train.py --weights FILE)" if key.endswith("init_cfg") else ""
+
+
+def _set(cfg: Config, key: str, value: Any) -> None:
+    node: Any = cfg._cfg_dict
+    *parents, leaf = key.split(".")
+    for part in parents:
+        node = node[int(part)] if isinstance(node, (list, tuple)) else node[part]
+    node[leaf] = value

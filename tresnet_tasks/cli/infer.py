@@ -10,7 +10,7 @@ from typing import List
 from mmengine.logging import MMLogger
 
 from ..data.coco_checks import COCO_CLASSES
-from ..engine.console import Console, library_stdout_to_log, quiet_console
+from ..engine.output import Console, library_stdout_to_log, quiet_console
 from ..engine.precision import enable_bf16
 from ..errors import DatasetError
 from .args import check_named_checkpoint

@@ -9,7 +9,7 @@ from mmdet.registry import MODELS
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 
-from ..backbone import build_backbone, is_norm_act, load_tresnet_weights, pretrained_source, under_prefix
+from ..backbone import build_backbone, load_tresnet_weights, pretrained_source, under_prefix
 from ..errors import ConfigError
 
 
@@ -22,15 +22,16 @@ class TResNetBackbone(BaseModule):
         arch: ``m``, ``l``, ``xl`` or ``v2_l`` (timm's ``tresnet_m``... too).
         out_indices: stages to return (0..3 = layer1..layer4, strides 4, 8, 16, 32).
         frozen_stages: -1 none; 0 the stem; k the stem and layer1..layerk (as mmdet's ResNet).
-        norm_eval: keep every norm layer in eval mode while training (frozen statistics).
+        norm_eval: keep every norm layer in eval mode while training (frozen statistics; the TResNet's own
+            :meth:`~tresnet_tasks.backbone.TResNet.freeze_norm_statistics`, which also picks the lean plan).
         norm: ``auto``, ``bn``, ``iabn`` or ``iabn_torch`` (see the backbone docs).
         layers, width: depth/width overrides (small models for CPU demos and tests).
         sync_norm: synchronise norm statistics across DDP processes (InPlaceABNSync / SyncBatchNorm + act).
         init_cfg: ``dict(type='Pretrained', checkpoint=..., prefix=None)``; any checkpoint format the shared loader
             accepts (official TResNet, ImageNet-21K, timm, this project's), a timm tag (``tresnet_m.miil_in1k``)
             or ``hf-hub:<repo>``; its classifier head is ignored.
-        lean_memory: recompute block/SE outputs in backward (default: on for the In-Place ABN modes and with
-            ``norm_eval``, where the norms are folded and the lean forms of ``backbone/lean_ops.py`` are used).
+        lean_memory: keep cheap activations as recipes in training (default: on for the In-Place ABN modes and with
+            ``norm_eval``; the table in :mod:`tresnet_tasks.backbone.lean` says what each mechanism keeps).
         recompute_convs: with ``norm_eval``, recompute each bottleneck's 1x1 conv1 output in backward instead of
             keeping it (default; ``False``: a few % faster steps, about a sixth more backbone memory).
     """
@@ -41,14 +42,13 @@ class TResNetBackbone(BaseModule):
                  lean_memory: Optional[bool] = None, recompute_convs: bool = True):
         super().__init__(init_cfg=init_cfg)
         self.net = build_backbone(arch, norm=norm, layers=layers, width=width, sync_norm=sync_norm,
-                                  lean_memory=lean_memory, recompute_convs=recompute_convs)
+                                  lean_memory=lean_memory, recompute_convs=recompute_convs, norm_eval=norm_eval)
         if not out_indices or not all(0 <= i <= 3 for i in out_indices):
             raise ConfigError(f"out_indices must be a non-empty subset of 0..3, got {out_indices}")
         if not -1 <= frozen_stages <= 4:
             raise ConfigError(f"frozen_stages must be in -1..4, got {frozen_stages}")
         self.out_indices = tuple(out_indices)
         self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
         self.out_channels = [self.net.stage_channels[i] for i in self.out_indices]
         self.out_strides = [self.net.stage_strides[i] for i in self.out_indices]
         self._freeze_stages()
@@ -75,13 +75,17 @@ class TResNetBackbone(BaseModule):
             for p in module.parameters():
                 p.requires_grad = False
 
+    @property
+    def norm_eval(self) -> bool:
+        return self.net.norm_eval
+
+    @norm_eval.setter
+    def norm_eval(self, value: bool) -> None:
+        self.net.freeze_norm_statistics(value)
+
     def train(self, mode: bool = True):
-        super().train(mode)
+        super().train(mode)  # the TResNet keeps its norms in eval mode under norm_eval
         self._freeze_stages()
-        if mode and self.norm_eval:
-            for m in self.modules():
-                if is_norm_act(m):
-                    m.eval()
         return self
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:

@@ -1,10 +1,6 @@
-"""Checkpoint I/O inside mmengine: safe reading for every mmengine and MMDetection tool, atomic writes, resume.
+"""Checkpoint files of training runs: resume and atomic writes (safe reading inside mmengine is
+:mod:`tresnet_tasks.fileio.mmengine_io`, installed on import of the package).
 
-- :func:`install_safe_checkpoint_io` makes mmengine's ``CheckpointLoader`` (behind ``load_from``, ``--resume``,
-  ``init_cfg=dict(type='Pretrained')`` and mmdet's own ``tools/test.py``) read local files and published names
-  through :func:`tresnet_tasks.fileio.read_checkpoint_file`, and allow-lists mmengine's harmless pickled classes
-  for torch's weights-only reader. It runs on import of the package parts that configs import, so any mmengine tool
-  that loads our configs gets it.
 - :func:`find_resumable_checkpoint` picks the newest readable checkpoint of a work dir for ``--resume``.
 - :func:`install_atomic_checkpoint_writes` makes checkpoint writes atomic.
 """
@@ -13,42 +9,10 @@ from __future__ import annotations
 import glob
 import os
 import re
-from typing import Any, List, Mapping, Optional, Set, Tuple
+from typing import List, Mapping, Optional, Set, Tuple
 
 from ..errors import CheckpointError
-from ..fileio import read_checkpoint_file, register_safe_globals, resolve_weights
-from ..fileio.hub import HUB_PREFIX
-
-_found_automatically: Set[str] = set()
-
-
-def mark_found_automatically(path: str) -> None:
-    """Record that ``path`` was picked by the tool, not named by the user: it is never trusted beyond weights."""
-    _found_automatically.add(os.path.realpath(path))
-
-
-def expose_published_weights(checkpoint: Any) -> Any:
-    """Published TResNet/ASL/ML-Decoder files keep their weights under ``'model'``; mmengine looks under
-    ``'state_dict'``. Add that key (the file's own keys stay) so ``load_from`` and ``tools/test.py`` find them."""
-    if (isinstance(checkpoint, Mapping) and "state_dict" not in checkpoint and isinstance(checkpoint.get("model"),
-                                                                                           Mapping)):
-        return {**checkpoint, "state_dict": checkpoint["model"]}
-    return checkpoint
-
-
-def _load_for_mmengine(filename: str, map_location: Any = None) -> Any:
-    resolved = resolve_weights(os.path.expanduser(filename))
-    auto = resolved.from_hub or os.path.realpath(resolved.path) in _found_automatically
-    return expose_published_weights(read_checkpoint_file(resolved.path, map_location or "cpu",
-                                                         found_automatically=auto))
-
-
-def install_safe_checkpoint_io() -> None:
-    """Route mmengine's checkpoint reading through the safe reader (local paths, timm tags, ``hf-hub:`` names)."""
-    from mmengine.runner.checkpoint import CheckpointLoader
-    register_safe_globals()
-    CheckpointLoader.register_scheme(prefixes="", loader=_load_for_mmengine, force=True)
-    CheckpointLoader.register_scheme(prefixes=HUB_PREFIX, loader=_load_for_mmengine, force=True)
+from ..fileio import read_checkpoint_file
 
 
 def _progress(path: str) -> Tuple[int, int]:

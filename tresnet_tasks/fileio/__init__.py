@@ -1,4 +1,5 @@
-"""Reading weights: checkpoint files safely (:mod:`.checkpoint`) and published weights by name (:mod:`.hub`).
+"""Reading weights: checkpoint files safely (:mod:`.checkpoint`), published weights by name (:mod:`.hub`), and
+mmengine's checkpoint loading routed through both (:mod:`.mmengine_io`).
 
 The lowest layer of the package after :mod:`tresnet_tasks.errors`: the backbone, the task models, the mmengine glue
 and the tools all read checkpoints through here, and nothing here imports them.
@@ -7,7 +8,9 @@ from .checkpoint import (TRUST_ENV, is_trusted, read_checkpoint_file, register_s
                          trust_files)
 from .hub import (HUB_PREFIX, ResolvedWeights, WeightsInfo, download_from_hub, hub_cache_dir, known_weights,
                   looks_like_name, resolve_weights)
+from .mmengine_io import expose_published_weights, install_safe_checkpoint_io, mark_found_automatically
 
 __all__ = ["TRUST_ENV", "is_trusted", "read_checkpoint_file", "register_safe_globals", "safe_globals", "trust_files",
            "HUB_PREFIX", "ResolvedWeights", "WeightsInfo", "download_from_hub", "hub_cache_dir", "known_weights",
-           "looks_like_name", "resolve_weights"]
+           "looks_like_name", "resolve_weights", "expose_published_weights", "install_safe_checkpoint_io",
+           "mark_found_automatically"]

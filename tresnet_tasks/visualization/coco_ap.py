@@ -1,4 +1,5 @@
-"""Per-category box AP of a detection test run, from the files it wrote, drawn as a chart.
+"""Per-category box AP of a detection test run, from the files it wrote, drawn as a chart (pycocotools only:
+no MMDetection needed to redraw it).
 
 pycocotools' COCOeval holds AP per category in ``eval['precision']`` (IoU x recall x category x area x max-dets);
 mmdet's ``CocoMetric(classwise=True)`` prints the same numbers as a table in the log only. Here they are read from
@@ -14,7 +15,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from ..visualization.charts import sorted_bars
+from .charts import sorted_bars
 
 
 def per_category_ap(ann_file: str, det_file: str) -> Dict[str, Optional[float]]:

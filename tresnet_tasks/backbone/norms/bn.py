@@ -1,8 +1,7 @@
 """The plain-PyTorch norm+activation layers (``bn`` mode): BatchNorm2d / SyncBatchNorm + leaky ReLU.
 
-They carry the same ``activation`` / ``activation_param`` attributes as InPlace-ABN, so every norm mode of
-:mod:`.norm` is built, converted and folded the same way. timm's ``BatchNormAct2d`` is not used: its attribute
-names differ from InPlace-ABN's and it stores the activation as a module (one more key per layer in every state dict).
+timm's ``BatchNormAct2d`` is not used: its attribute names differ from InPlace-ABN's and it stores the activation
+as a module (one more key per layer in every state dict).
 """
 from __future__ import annotations
 
@@ -10,15 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ACTIVATIONS = ("leaky_relu", "identity")
-
-
-def init_activation(layer: nn.Module, activation: str, activation_param: float) -> None:
-    """Record the activation of a norm+act layer (the attributes InPlace-ABN also uses)."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-    layer.activation = activation
-    layer.activation_param = float(activation_param)
+from .activation import activate, init_activation
 
 
 class _WithActivation:
@@ -28,6 +19,9 @@ class _WithActivation:
                  eps: float = 1e-5, momentum: float = 0.1):
         super().__init__(num_features, eps=eps, momentum=momentum)
         init_activation(self, activation, activation_param)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, activation={self.activation}, slope={self.activation_param}"
 
 
 class BatchNormAct2d(_WithActivation, nn.BatchNorm2d):
@@ -47,23 +41,17 @@ class BatchNormAct2d(_WithActivation, nn.BatchNorm2d):
             self.num_batches_tracked.add_(1)
         x = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
                          0.1 if self.momentum is None else self.momentum, self.eps)
-        if self.activation == "leaky_relu":
-            x = F.leaky_relu(x, self.activation_param, inplace=True)
-        return x
-
-    def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, activation={self.activation}, slope={self.activation_param}"
+        return activate(x, self.activation, self.activation_param)
 
 
 class SyncBatchNormAct2d(_WithActivation, nn.SyncBatchNorm):
     """SyncBatchNorm (statistics across DDP processes) + the same activation: ``bn`` mode under DDP.
 
     torch's and mmengine's ``convert_sync_batchnorm`` would turn :class:`BatchNormAct2d` into a plain SyncBatchNorm
-    and silently drop its activation; :func:`convert_norm` with ``sync=True`` keeps it.
+    and silently drop its activation; ``convert_norm(..., sync=True)`` keeps it.
 
     Args: as :class:`BatchNormAct2d`'s.
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = super().forward(x)
-        return F.leaky_relu(x, self.activation_param, inplace=True) if self.activation == "leaky_relu" else x
+        return activate(super().forward(x), self.activation, self.activation_param)

@@ -1,21 +1,18 @@
-"""In-Place Activated BatchNorm written with PyTorch ops: InPlace-ABN's memory saving without its compiled
-extension, and vectorised on CPU (the library's CPU kernel is scalar loops, several times slower).
+"""In-Place Activated BatchNorm's autograd function in PyTorch ops (the ``iabn_torch`` norm mode's training path).
 
-Forward normalises the conv output and applies the leaky ReLU in place on the result; only that output is kept
-for backward (the conv output is freed as soon as the layer returns). Backward recovers the normalised input by inverting the activation and the affine step (the trick of
-Rota Bulò et al., CVPR 2018), so a conv -> norm -> act chain keeps one tensor per layer instead of two.
-The weight is the applied scale (as in BatchNorm, and as in this project's InPlace-ABN layers); it must stay > 0
-for the affine step to be invertible, which it is for every TResNet weight (InPlace-ABN applies |w| + eps).
+Forward normalises the conv output and applies the leaky ReLU in place on the result; only that output is kept for
+backward (the conv output is freed as soon as the layer returns). Backward recovers the normalised input by
+inverting the activation and the affine step (Rota Bulò et al., CVPR 2018), so a conv -> norm -> act chain keeps one
+tensor per layer instead of two. The weight is the applied scale; it must stay > 0 for the affine step to be
+invertible, which it is for every TResNet weight (InPlace-ABN applies |w| + eps).
 """
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 
-from .norm_act import BatchNormAct2d
 
-
-class _InPlaceABNFunction(torch.autograd.Function):
+class _InPlaceABN(torch.autograd.Function):
     """BatchNorm + leaky ReLU that keeps only its output ``y`` (and per-channel vectors) for backward.
 
     Both directions run on ATen's fused batch-norm kernels (vectorised, channels_last-aware): forward is
@@ -54,20 +51,7 @@ class _InPlaceABNFunction(torch.autograd.Function):
         return dx, (dz * xhat).sum((0, 2, 3)), dz.sum((0, 2, 3)), None, None, None, None, None, None
 
 
-class InPlaceABNTorch(BatchNormAct2d):
-    """BatchNormAct2d whose training forward runs in place with InPlace-ABN's backward (see module doc).
-
-    Same parameters, buffers and inference path as :class:`BatchNormAct2d`; only what autograd keeps differs.
-    """
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not torch.is_grad_enabled() or not (x.requires_grad or self.weight.requires_grad):
-            return super().forward(x)  # no backward to feed: plain BatchNorm + activation
-        if self.training:
-            self.num_batches_tracked.add_(1)
-        slope = self.activation_param if self.activation == "leaky_relu" else -1.0
-        return _InPlaceABNFunction.apply(x, self.weight, self.bias, self.running_mean, self.running_var,
-                                         self.training, self.momentum, self.eps, slope)
-
-    def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, in-place"
+def inplace_abn(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, running_mean: torch.Tensor,
+                running_var: torch.Tensor, training: bool, momentum: float, eps: float, slope: float) -> torch.Tensor:
+    """BatchNorm (+ leaky ReLU of ``slope``; ``slope < 0``: no activation) keeping only its output for backward."""
+    return _InPlaceABN.apply(x, weight, bias, running_mean, running_var, training, momentum, eps, slope)

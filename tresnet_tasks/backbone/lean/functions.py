@@ -4,58 +4,29 @@
   would keep its padded input).
 - :func:`folded_conv`: a conv with a frozen norm folded into it (MMDetection's ``norm_eval``). ``F.conv2d`` with
   the folded weight keeps that weight, a new tensor as large as the conv's own, per layer and step; here backward
-  folds it again from the conv's weight (a parameter, kept anyway) and the norm's per-channel scale.
-- :func:`leaky_relu_blur` (and :func:`leaky_relu_bits_` for outputs kept as recipes): leaky ReLU then blur. The leaky ReLU's backward needs only the sign of its output, but
-  autograd keeps the whole output, which nothing else keeps when a blur follows (the pre-blur map is 4x the size of
-  the blurred one). Here the sign is kept as one bit per element.
+  folds it again (:func:`fold_weight`) from the conv's weight (a parameter, kept anyway) and the norm's scale.
+- :func:`leaky_relu_bits_` / :func:`leaky_relu_blur`: the leaky ReLU's backward needs only the sign of its output,
+  but autograd keeps the whole output, which nothing else keeps when a blur follows (the pre-blur map is 4x the size
+  of the blurred one). Here the sign is kept as one bit per element (:mod:`.bits`).
+- :func:`add_relu`: a residual block's ``relu(branch + shortcut)`` keeping its inputs (kept anyway by the layers
+  that made them) instead of its output; its output is then a recipe (:mod:`.recipes`).
 
-Used by :class:`~tresnet_tasks.backbone.layers.ConvNormAct` in frozen-statistics training under
-:func:`~tresnet_tasks.backbone.recompute.lean_residuals`; the plain path stays the reference (tests compare).
+The plain ops stay the reference: the tests compare gradients in float64.
 """
 from __future__ import annotations
-
-from typing import Tuple
 
 import torch
 import torch.nn.functional as F
 
-# Word-parallel bit packing (8 elements per int64 multiply, exact in wrapping 64-bit arithmetic):
-# 8 bytes of 0/1 times _GATHER put element i's byte at bit 56 + i (every other product falls below bit 56 or past
-# bit 63); a byte times _SPREAD is copied into all 8 bytes of a word, and _SELECT keeps bit i in byte i.
-_GATHER = 0x0102040810204080
-_SPREAD = 0x0101010101010101
-_SELECT = 0x8040201008040201 - (1 << 64)  # as a signed int64
+from .bits import pack_bits, unpack_bytes
 
 
-def _memory_order(t: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, ...]]:
-    """``t`` as a view whose logical order is its memory order (no copy for NCHW and channels_last), and the
-    permutation that takes that view back to ``t``'s dims."""
-    if t.dim() == 4 and not t.is_contiguous() and t.is_contiguous(memory_format=torch.channels_last):
-        return t.permute(0, 2, 3, 1), (0, 3, 1, 2)
-    return t.contiguous(), tuple(range(t.dim()))
+def fold_weight(weight: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """A conv weight (O, I, kh, kw) with a per-output-channel scale folded in: the one place folding multiplies."""
+    return weight * scale.reshape(-1, 1, 1, 1)
 
 
-def pack_bits(mask: torch.Tensor) -> torch.Tensor:
-    """A bool tensor as uint8 bytes, 8 elements per byte (element i of each 8 at bit i), in its memory order."""
-    flat = _memory_order(mask)[0].reshape(-1)
-    pad = (-flat.numel()) % 8
-    if pad or flat.storage_offset() % 8:
-        flat = torch.cat([flat, flat.new_zeros(pad)])
-    return (flat.view(torch.int64) * _GATHER).bitwise_right_shift_(56).to(torch.uint8)
-
-
-def _unpack_bytes(packed: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """uint8, non-zero exactly where :func:`pack_bits` packed True, with the shape and memory format of ``like``."""
-    spread = (packed.to(torch.int64) * _SPREAD).bitwise_and_(_SELECT).view(torch.uint8)
-    ordered, back = _memory_order(like)
-    return spread[:like.numel()].reshape(ordered.shape).permute(*back)
-
-
-def unpack_bits(packed: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """The bool tensor :func:`pack_bits` packed, with the shape and memory format of ``like``."""
-    return _unpack_bytes(packed, like).ne(0)
-
-
+# ---------------------------------------------------------------------------------------------------- blur
 def _blur(x: torch.Tensor, filt: torch.Tensor) -> torch.Tensor:
     return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), filt.to(x.dtype), stride=2, groups=x.shape[1])
 
@@ -95,6 +66,12 @@ def blur(x: torch.Tensor, filt: torch.Tensor) -> torch.Tensor:
     return _Blur.apply(x, filt)
 
 
+def blur_no_grad(x: torch.Tensor, filt: torch.Tensor) -> torch.Tensor:
+    """The same blur where no backward follows (inference): the plain ops."""
+    return _blur(x, filt)
+
+
+# ---------------------------------------------------------------------------------------------------- leaky ReLU
 class _LeakyReLUBits(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, slope):
@@ -109,7 +86,7 @@ class _LeakyReLUBits(torch.autograd.Function):
         (packed,) = ctx.saved_tensors
         # aten's leaky_relu_backward from the output only tests output > 0: the unpacked bits (non-zero bytes where
         # the output was positive) stand in for it, as grad's dtype (one fused pass instead of a where + multiply)
-        positive = _unpack_bytes(packed, ctx.like).to(grad.dtype)
+        positive = unpack_bytes(packed, ctx.like).to(grad.dtype)
         return torch.ops.aten.leaky_relu_backward(grad, positive, ctx.slope, True), None
 
 
@@ -124,26 +101,33 @@ def leaky_relu_blur(x: torch.Tensor, slope: float, filt: torch.Tensor) -> torch.
     return blur(leaky_relu_bits_(x, slope), filt)
 
 
+# ---------------------------------------------------------------------------------------------------- folded conv
 class _FoldedConv(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, scale, shift, stride, padding, dilation, groups):
         ctx.save_for_backward(x, weight, scale)
         ctx.conf = (stride, padding, dilation, groups)
-        return F.conv2d(x, weight * scale.reshape(-1, 1, 1, 1), shift, stride, padding, dilation, groups)
+        return F.conv2d(x, fold_weight(weight, scale), shift, stride, padding, dilation, groups)
 
     @staticmethod
     def backward(ctx, grad):
         x, weight, scale = ctx.saved_tensors
         stride, padding, dilation, groups = ctx.conf
-        folded = (weight * scale.reshape(-1, 1, 1, 1)).to(grad.dtype)
+        folded = fold_weight(weight, scale).to(grad.dtype)
         gx, g_folded, g_shift = torch.ops.aten.convolution_backward(
             grad, x.to(grad.dtype), folded, [folded.shape[0]], stride, padding, dilation, False, [0, 0], groups,
             [ctx.needs_input_grad[0], True, True])
         g_folded = g_folded.to(weight.dtype)
-        g_weight = g_folded * scale.reshape(-1, 1, 1, 1)
+        g_weight = fold_weight(g_folded, scale)
         g_scale = (g_folded * weight).sum((1, 2, 3))
         gx = gx.to(x.dtype) if gx is not None else None
         return gx, g_weight, g_scale, g_shift.to(scale.dtype), None, None, None, None
+
+
+def folded_conv(x: torch.Tensor, conv: torch.nn.Conv2d, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """``conv2d(x, conv.weight * scale, shift)`` (a bias-free conv with a frozen norm folded in), keeping ``x`` and
+    the conv's own weight for backward, not the folded weight."""
+    return _FoldedConv.apply(x, conv.weight, scale, shift, conv.stride, conv.padding, conv.dilation, conv.groups)
 
 
 def folded_conv_leaky_replay(conv: torch.nn.Conv2d, slope: float):
@@ -155,12 +139,36 @@ def folded_conv_leaky_replay(conv: torch.nn.Conv2d, slope: float):
 
     def replay(x, weight, scale, shift):
         with torch.autocast(device, dtype=dtype, enabled=enabled):
-            y = F.conv2d(x, weight * scale.reshape(-1, 1, 1, 1), shift, *conf)
+            y = F.conv2d(x, fold_weight(weight, scale), shift, *conf)
         return F.leaky_relu(y, slope, inplace=True)
     return replay
 
 
-def folded_conv(x: torch.Tensor, conv: torch.nn.Conv2d, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
-    """``conv2d(x, conv.weight * scale, shift)`` (a bias-free conv with a frozen norm folded in), keeping ``x`` and
-    the conv's own weight for backward, not the folded weight."""
-    return _FoldedConv.apply(x, conv.weight, scale, shift, conv.stride, conv.padding, conv.dilation, conv.groups)
+# ---------------------------------------------------------------------------------------------------- residual
+def add_relu_plain(branch: torch.Tensor, shortcut: torch.Tensor) -> torch.Tensor:
+    """``relu(branch + shortcut)`` into a new tensor: the forward of :func:`add_relu` and its recipe."""
+    return torch.add(branch, shortcut).relu_()
+
+
+class _AddReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, branch, shortcut):
+        ctx.save_for_backward(branch, shortcut)
+        return add_relu_plain(branch, shortcut)
+
+    @staticmethod
+    def backward(ctx, grad):
+        branch, shortcut = ctx.saved_tensors
+        recipe = getattr(ctx, "recipe", None)
+        ctx.recipe = None  # the node outlives backward: do not keep the value past this point
+        # the next block's backward (run just before this) has usually recomputed our output already: its sign
+        # is the ReLU mask, saving a pass; else recompute the sum
+        out = recipe.value if recipe is not None and recipe.value is not None else branch + shortcut
+        g = torch.ops.aten.threshold_backward(grad, out, 0)
+        return g, g
+
+
+def add_relu(branch: torch.Tensor, shortcut: torch.Tensor) -> torch.Tensor:
+    """``relu(branch + shortcut)`` keeping its inputs, not its output; the caller attaches the output's recipe as
+    ``out.grad_fn.recipe`` (then backward reuses the recomputed value for the ReLU mask)."""
+    return _AddReLU.apply(branch, shortcut)

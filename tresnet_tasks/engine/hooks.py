@@ -1,123 +1,29 @@
-"""What a person sees while the tools run: a short console, everything else in the work dir's log file.
+"""The hooks behind what a person sees during a run, registered in mmengine's HOOKS (so ``custom_hooks=[dict(
+type='PlotHook')]`` works under any mmengine or MMDetection tool that imports ``tresnet_tasks.registry``):
 
-- :class:`ConsoleRunner`: mmengine's Runner whose console handler shows warnings and errors only; the log file
-  keeps every line mmengine writes (environment, config, hook tables, per-interval scalars). ``verbose=True``
-  (the tools' ``--verbose``) gives mmengine's console back.
-- :func:`library_stdout_to_log`: what libraries ``print`` (pycocotools' "loading annotations into memory...",
-  COCOeval's tables) goes to the log file instead of the console.
 - :class:`ConsoleHook`: a header (config, work dir, model size, data sizes, device, norm mode), one progress line
-  per logging interval with the ETA, one line per validation with the main metric, a closing summary.
+  per logging interval with the ETA, one line per validation with the main metric, a closing summary;
 - :class:`PlotHook`: ``work_dir/plots/curves.png`` (losses, learning rate, validation metrics) redrawn at each
-  validation and at the end of training.
+  validation and at the end of training;
+- :class:`RankZeroLoggerHook`: mmengine's LoggerHook whose test metrics json is written by rank 0 only.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime
 import glob
-import io
 import logging
 import os.path as osp
-import sys
 import time
-from typing import Dict, Iterator, List, Optional, TextIO
+from typing import Dict, List, Optional
 
+import torch
+from mmengine.dist import master_only
 from mmengine.hooks import Hook, LoggerHook
-from mmengine.logging import MMLogger
-from mmengine.registry import HOOKS, RUNNERS
-from mmengine.runner import Runner
+from mmengine.registry import HOOKS
 
 from ..backbone.tresnet import TResNet
 from ..visualization.curves import plot_work_dir
-
-
-class Console:
-    """Where the tools' own lines go: the terminal the process started with, whatever libraries do to sys.stdout;
-    only rank 0 of a distributed run prints."""
-
-    stream: TextIO = sys.stdout
-
-    @classmethod
-    def print(cls, line: str) -> None:
-        from mmengine.dist import get_rank
-        if get_rank() == 0:
-            cls.stream.write(line + "\n")
-            cls.stream.flush()
-
-
-# Third-party messages this project cannot fix at the source; they still reach the log file.
-_KNOWN_LOG_NOISE = (
-    # mmengine 0.10.7's CheckpointHook.before_train always builds a FileClient, which warns about itself
-    '"FileClient" will be deprecated in future.',
-    '"HardDiskBackend" is the alias of "LocalBackend"',
-    # mmdet's CocoMetric when the model detected nothing: tools/test.py says instead that box mAP is 0.0 and why
-    "The testing results of the whole dataset is empty.",
-    # mmdet 3.3 has no "function" registry of its own; its DetInferencer looks the collate function up there
-    'Failed to search registry with scope "mmdet" in the "function" registry tree.',
-)
-
-
-class _DropKnownNoise(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return not any(message.startswith(noise) for noise in _KNOWN_LOG_NOISE)
-
-
-def quiet_known_warnings() -> None:
-    """Python warnings raised inside third-party code on every run, filtered by their exact text."""
-    import warnings
-    # mmdet 3.3's point and anchor generators call torch.meshgrid without indexing= (torch warns once per process)
-    warnings.filterwarnings("ignore", message=r"torch\.meshgrid: in an upcoming release, it will be required")
-
-
-def quiet_console(logger: logging.Logger) -> logging.Logger:
-    """The logger's console handler shows warnings and errors only, minus the known noise; files keep everything."""
-    quiet_known_warnings()
-    for handler in logger.handlers:
-        if type(handler) is logging.StreamHandler:  # the console one (FileHandler is a subclass)
-            handler.setLevel(logging.WARNING)
-            handler.addFilter(_DropKnownNoise())
-    return logger
-
-
-@RUNNERS.register_module()
-class ConsoleRunner(Runner):
-    """mmengine's Runner with a quiet console (warnings and errors); the log file keeps everything."""
-
-    verbose = False
-
-    def build_logger(self, log_level="INFO", log_file=None, **kwargs) -> MMLogger:
-        logger = super().build_logger(log_level, log_file, **kwargs)
-        return logger if self.verbose else quiet_console(logger)
-
-
-class _ToLog(io.TextIOBase):
-    """A text stream whose complete lines become INFO records of a logger (its file handler keeps them)."""
-
-    def __init__(self, logger: logging.Logger):
-        super().__init__()
-        self.logger, self.pending = logger, ""
-
-    def write(self, text: str) -> int:
-        self.pending += text
-        *lines, self.pending = self.pending.split("\n")
-        for line in lines:
-            if line.strip():
-                self.logger.info(line)
-        return len(text)
-
-
-@contextlib.contextmanager
-def library_stdout_to_log(logger: logging.Logger, verbose: bool = False) -> Iterator[None]:
-    """Send what libraries print to ``logger`` (the log file) while the block runs; the tools' own lines still
-    reach the terminal through :class:`Console`."""
-    if verbose:
-        yield
-        return
-    if not isinstance(sys.stdout, _ToLog):  # the terminal, not an outer redirection
-        Console.stream = sys.stdout
-    with contextlib.redirect_stdout(_ToLog(logger)):
-        yield
+from .output import Console
 
 
 def _hms(seconds: float) -> str:
@@ -161,7 +67,6 @@ class ConsoleHook(Hook):
         net = _tresnet_of(model)
         what = type(model).__name__ + (f" + {net.arch} (norm {net.norm})" if net is not None else "")
         device = next(model.parameters()).device
-        import torch
         where = f"{device}" + (f" ({torch.get_num_threads()} threads)" if device.type == "cpu" else "")
         self._print(f"config    {runner.cfg.filename}")
         self._print(f"work dir  {osp.abspath(runner.work_dir)}")
@@ -278,10 +183,9 @@ class RankZeroLoggerHook(LoggerHook):
     """mmengine's LoggerHook whose test metrics json is written by rank 0 only: mmengine 0.10.7 writes it from every
     rank into the same file, and two ranks writing at once can leave it unreadable (seen in the 2-process tests)."""
 
+    @master_only
     def after_test_epoch(self, runner, metrics=None) -> None:
-        from mmengine.dist import get_rank
-        if get_rank() == 0:
-            super().after_test_epoch(runner, metrics)
+        super().after_test_epoch(runner, metrics)
 
 
 @HOOKS.register_module()
@@ -290,10 +194,8 @@ class PlotHook(Hook):
 
     priority = "LOWEST"  # after the LoggerHook has written this validation's scalars
 
+    @master_only
     def _draw(self, runner) -> None:
-        from mmengine.dist import get_rank
-        if get_rank() != 0:
-            return
         title = osp.splitext(osp.basename(runner.cfg.filename or ""))[0]
         try:
             plot_work_dir(runner.work_dir, title=title)

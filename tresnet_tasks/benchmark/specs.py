@@ -1,0 +1,106 @@
+"""What the benchmark compares, written as short specs on its command line; a bad spec is one line (ConfigError).
+
+Classification: ``ours:<variant>:<norm>[:<options>]`` with norm ``bn | iabn | iabn_torch``, or ``timm:<name>[::<options>]``
+for any timm model; options joined by '+': ``cl`` (channels_last), ``fold`` (norms folded into convs), ``compile``
+(torch.compile), ``onnx`` (exported, run by ONNX Runtime), ``bf16`` (weights and inputs in bfloat16); fold, onnx and
+bf16 are inference only.
+
+Detection: ``CONFIG[@norm][,key=value...][::cl]``, a config file or ``mmdet::<path>`` for a config shipped in the
+mmdet package; ``@norm`` sets a TResNet backbone's norm mode and ``key=value`` other backbone arguments (e.g.
+``@iabn_torch,recompute_convs=False``); ``::cl`` runs the detector in channels_last.
+"""
+from __future__ import annotations
+
+import ast
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Union
+
+from ..errors import ConfigError
+
+OPTIONS = ("cl", "fold", "compile", "bf16", "onnx")
+INFERENCE_ONLY = {"fold", "bf16", "onnx"}
+NORMS = ("bn", "iabn", "iabn_torch", "auto")
+
+# The peer at its best: timm in channels_last (oneDNN's and cuDNN's fast layout) is the baseline; timm in NCHW
+# (timm's default) stays as a labelled reference row. Detection: mmdet's FCOS-R50 in channels_last (TResNet converts
+# its inputs to channels_last itself, so the FPN and head after it run NHWC as well).
+DEFAULT_MODELS = ["ours:tresnet_m:iabn_torch", "ours:tresnet_m:bn", "ours:tresnet_m:bn:fold",
+                  "timm:tresnet_m::cl", "timm:tresnet_m", "timm:resnet50::cl"]
+DEFAULT_BASELINE = "timm:tresnet_m::cl"
+DEFAULT_DET_MODELS = ["configs/fcos/fcos_tresnet-m_fpn_gn-head_1x_coco.py@iabn_torch",
+                      "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py::cl",
+                      "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py"]
+DEFAULT_DET_BASELINE = "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py::cl"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A classification network: ``source`` is ``ours`` (this project's TResNet) or ``timm``."""
+
+    text: str
+    source: str
+    name: str
+    norm: str = "bn"
+    options: FrozenSet[str] = frozenset()
+
+    @property
+    def inference_only(self) -> bool:
+        return bool(self.options & INFERENCE_ONLY)
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    """An MMDetection config with backbone overrides; ``config`` is a path (``mmdet::`` resolved by :meth:`path`)."""
+
+    text: str
+    config: str
+    backbone_args: Dict[str, object] = field(default_factory=dict)
+    channels_last: bool = False
+
+    def path(self) -> str:
+        if not self.config.startswith("mmdet::"):
+            return self.config
+        import mmdet
+        return osp.join(osp.dirname(mmdet.__file__), ".mim", "configs", self.config[len("mmdet::"):])
+
+
+Spec = Union[ModelSpec, DetectorSpec]
+
+
+def parse_model_spec(text: str) -> ModelSpec:
+    parts = text.split(":")
+    if parts[0] not in ("ours", "timm") or len(parts) < 2 or not parts[1] or len(parts) > 4:
+        raise ConfigError(f"model spec {text!r}: write ours:<variant>:<norm>[:<options>] or timm:<name>[::<options>]")
+    options = frozenset(parts[3].split("+")) if len(parts) > 3 and parts[3] else frozenset()
+    unknown = options - set(OPTIONS)
+    if unknown:
+        raise ConfigError(f"model spec {text!r}: unknown options {sorted(unknown)}; use {', '.join(OPTIONS)}")
+    norm = parts[2] if len(parts) > 2 and parts[2] else "bn"
+    if parts[0] == "ours" and norm not in NORMS:
+        raise ConfigError(f"model spec {text!r}: norm must be one of {NORMS}, got {norm!r}")
+    return ModelSpec(text, parts[0], parts[1], norm, options)
+
+
+def parse_detector_spec(text: str) -> DetectorSpec:
+    body = text[:-len("::cl")] if text.endswith("::cl") else text
+    config, _, extra = body.partition("@")
+    args: Dict[str, object] = {}
+    for item in filter(None, extra.split(",")):
+        key, eq, value = item.partition("=")
+        if not eq:
+            args["norm"] = item
+            continue
+        try:
+            args[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            raise ConfigError(f"detector spec {text!r}: {key}={value} is not a Python literal "
+                              "(True, 0.5, 'name', [1, 2])") from None
+    spec = DetectorSpec(text, config, args, text.endswith("::cl"))
+    if not config.startswith("mmdet::") and not osp.isfile(config):
+        raise ConfigError(f"detector spec {text!r}: config file not found: {config}")
+    return spec
+
+
+def parse_spec(task: str, text: str) -> Spec:
+    return parse_detector_spec(text) if task == "detection" else parse_model_spec(text)
