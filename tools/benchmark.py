@@ -27,6 +27,7 @@ from tresnet_tasks.benchmark.run import measure_all
 from tresnet_tasks.benchmark.specs import (DEFAULT_BASELINE, DEFAULT_DET_BASELINE, DEFAULT_DET_MODELS,
                                            DEFAULT_MODELS, parse_spec)
 from tresnet_tasks.cli.args import clear_errors
+from tresnet_tasks.cli.config import require_detection
 
 
 def parse_args(argv=None):
@@ -72,6 +73,8 @@ def parse_args(argv=None):
 def main(argv=None) -> List[Dict]:
     args = parse_args(argv)
     with clear_errors("benchmark"):
+        if args.task == "detection":
+            require_detection("--task detection")
         specs = [parse_spec(args.task, m) for m in args.models]
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -10,7 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..backbone.tresnet import ClassifierHead
-from ..errors import CheckpointMismatchError
+from ..errors import CheckpointMismatchError, ConfigError
 
 StateDict = Dict[str, torch.Tensor]
 
@@ -26,7 +26,7 @@ class GAPHead(ClassifierHead):
 
     def __init__(self, in_features: int, num_classes: int, drop_rate: float = 0.0):
         if num_classes <= 0:
-            raise ValueError(f"num_classes must be positive, got {num_classes}")
+            raise ConfigError(f"num_classes must be positive, got {num_classes}")
         super().__init__(in_features, num_classes, drop_rate)
         nn.init.normal_(self.fc.weight, 0, 0.01)
         nn.init.zeros_(self.fc.bias)

@@ -17,6 +17,8 @@ import torch
 import torch.nn as nn
 from mmengine.registry import MODELS
 
+from ..errors import ConfigError
+
 
 @MODELS.register_module()
 class AsymmetricLoss(nn.Module):
@@ -37,7 +39,7 @@ class AsymmetricLoss(nn.Module):
                  detach_focus: bool = True, reduction: str = "sum", loss_weight: float = 1.0):
         super().__init__()
         if reduction not in ("sum", "mean"):
-            raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+            raise ConfigError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
         self.gamma_neg, self.gamma_pos, self.clip, self.eps = float(gamma_neg), float(gamma_pos), float(clip), eps
         self.detach_focus = detach_focus
         self.reduction = reduction
@@ -45,7 +47,8 @@ class AsymmetricLoss(nn.Module):
 
     def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         if logits.shape != targets.shape:
-            raise ValueError(f"logits {tuple(logits.shape)} and multi-hot targets {tuple(targets.shape)} differ")
+            raise ConfigError(f"logits {tuple(logits.shape)} and multi-hot targets {tuple(targets.shape)} differ: does "
+                              "the model's num_classes match the dataset's classes?")
         with torch.autocast(device_type=logits.device.type, enabled=False):
             x = logits.float()
             y = targets.float()

@@ -25,6 +25,7 @@ from mmengine.logging import print_log
 from mmengine.registry import METRICS
 
 from ..visualization.charts import confusion_heatmap, pr_curves, sorted_bars
+from ..errors import ConfigError
 
 
 def precision_recall(scores: np.ndarray, targets: np.ndarray) -> Tuple[np.ndarray, np.ndarray, int]:
@@ -52,7 +53,8 @@ def multilabel_metrics(scores: np.ndarray, targets: np.ndarray, threshold: float
     """All metrics (x100) plus per-class AP. ``scores``: (N, C) probabilities; ``targets``: (N, C) in {0, 1}."""
     scores, targets = np.asarray(scores, dtype=np.float64), np.asarray(targets) > 0.5
     if scores.shape != targets.shape or scores.ndim != 2:
-        raise ValueError(f"scores {scores.shape} and targets {targets.shape} must be the same (N, C)")
+        raise ConfigError(f"scores {scores.shape} and targets {targets.shape} must be the same (N, C): does the "
+                          "model's num_classes match the dataset's classes?")
     ap = np.array([average_precision(scores[:, c], targets[:, c]) for c in range(scores.shape[1])])
     empty = np.isnan(ap)
     if empty_class == "zero":
@@ -60,7 +62,7 @@ def multilabel_metrics(scores: np.ndarray, targets: np.ndarray, threshold: float
     elif empty_class == "exclude":
         valid_ap = ap[~empty]
     else:
-        raise ValueError("empty_class must be 'exclude' or 'zero'")
+        raise ConfigError(f"empty_class must be 'exclude' or 'zero', got {empty_class!r}")
     pred = scores >= threshold
     tp = (pred & targets).sum(0).astype(np.float64)
     n_pred = pred.sum(0).astype(np.float64)

@@ -16,6 +16,7 @@ from mmengine.registry import TRANSFORMS
 from PIL import Image, ImageDraw
 
 from ..data.images import skip_unreadable
+from ..errors import ConfigError
 
 
 @TRANSFORMS.register_module()
@@ -51,31 +52,10 @@ class SquishResize:
     def __init__(self, size: Union[int, Sequence[int]]):
         self.size = (size, size) if isinstance(size, int) else tuple(size)
         if self.size[0] % 4 or self.size[1] % 4:
-            raise ValueError(f"TResNet needs sizes divisible by 4 (32 for dense tasks), got {self.size}")
+            raise ConfigError(f"TResNet needs sizes divisible by 4 (32 for dense tasks), got {self.size}")
 
     def __call__(self, results: dict) -> dict:
         results["img"] = results["img"].resize((self.size[1], self.size[0]), Image.BILINEAR)
-        return results
-
-
-@TRANSFORMS.register_module()
-class ResizeCenterCrop:
-    """Resize the short side to ``size / crop_pct`` then centre-crop ``size`` (ImageNet-style 224 evaluation).
-
-    Args:
-        size: output side.
-        crop_pct: the crop's share of the resized short side.
-    """
-
-    def __init__(self, size: int, crop_pct: float = 0.875):
-        if size % 4:
-            raise ValueError(f"TResNet needs sizes divisible by 4 (32 for dense tasks), got {size}")
-        self.size, self.crop_pct = size, crop_pct
-
-    def __call__(self, results: dict) -> dict:
-        from torchvision.transforms import functional as TF
-        img = TF.resize(results["img"], int(round(self.size / self.crop_pct)))
-        results["img"] = TF.center_crop(img, [self.size, self.size])
         return results
 
 

@@ -16,6 +16,8 @@ from mmengine.registry import LOOPS
 from mmengine.runner import ValLoop
 from mmengine.runner.checkpoint import get_state_dict, save_checkpoint
 
+from ..errors import ConfigError
+
 
 @LOOPS.register_module()
 class EMAAndRawValLoop(ValLoop):
@@ -69,7 +71,8 @@ class EMAAndRawValLoop(ValLoop):
         which = max(scores, key=lambda k: scores[k].get(self.best_metric, -float("inf")))
         score = scores[which].get(self.best_metric)
         if score is None:
-            raise KeyError(f"best_metric {self.best_metric!r} not among the metrics {sorted(scores[which])}")
+            raise ConfigError(f"val_cfg.best_metric {self.best_metric!r} is not among the metrics "
+                              f"{sorted(scores[which])}: set it to one of them")
         if score <= self.best_score:
             return
         self.best_score = score

@@ -9,13 +9,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ...errors import ConfigError
+
 ACTIVATIONS = ("leaky_relu", "identity")
 
 
 def init_activation(layer: nn.Module, activation: str, activation_param: float) -> None:
     """Record the activation of a norm+act layer (the attributes InPlace-ABN also uses)."""
     if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+        raise ConfigError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
     layer.activation = activation
     layer.activation_param = float(activation_param)
 
