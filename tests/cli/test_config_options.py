@@ -63,6 +63,14 @@ def test_a_setting_that_is_none_becomes_a_dict_when_its_type_is_given():
         _cfg(FCOS_DEMO, "--cfg-options", "model.backbone.arch.name=m")
 
 
+@pytest.mark.parametrize("literal", ["{'type':'Pretrained','checkpoint':'w.pth'}", "{type:Pretrained}",
+                                     "dict(type='Pretrained')"])
+def test_dict_literals_are_refused_saying_what_to_write(literal):
+    # mmengine's DictAction keeps these as a string, or splits them at the commas into a list of pieces
+    with pytest.raises(ConfigError, match=r"dict literal .*model.backbone.init_cfg.type=\.\.\. .*--weights FILE"):
+        _cfg(FCOS_DEMO, "--cfg-options", f"model.backbone.init_cfg={literal}")
+
+
 def test_weights_option_sets_the_backbone_or_the_classifier(tmp_path):
     weights = tmp_path / "w.pth"
     weights.write_bytes(b"")  # existence is all the option checks before training

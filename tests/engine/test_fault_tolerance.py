@@ -91,7 +91,7 @@ BAD_INPUTS = [  # (what, tool args, expected one-line message)
      r"model.backbone.init_cfg is None in .*set it whole: model.backbone.init_cfg.type=.*--weights FILE"),
     ("dict literal option", ["tools/train.py", "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py",
                              "--cfg-options", "model.backbone.init_cfg={'type':'Pretrained','checkpoint':'w.pth'}"],
-     r"keeps a dict literal as a string; give one key at a time .*--weights FILE"),
+     r"keeps a dict literal as a string .*give one key at a time .*--weights FILE"),
     ("missing --weights file", ["tools/train.py", DEMO, "--weights", "/nonexistent.pth"],
      "checkpoint not found: /nonexistent.pth"),
     ("bad benchmark spec", ["tools/benchmark.py", "--models", "ours:tresnet_m:bn:turbo"],

@@ -154,9 +154,9 @@ def _check_keys(cfg: Config, options: Dict[str, Any], path: str) -> None:
     """
     problems = []
     for key, value in options.items():
-        if isinstance(value, str) and value.strip().startswith("{") and value.strip().endswith("}"):
-            problems.append(f"{key}={value}: --cfg-options keeps a dict literal as a string; give one key at a "
-                            f"time ({key}.type=... {key}.checkpoint=...)" + _weights_hint(key))
+        if _is_dict_literal(value):
+            problems.append(f"{key}: --cfg-options keeps a dict literal as a string (or splits it at its commas); "
+                            f"give one key at a time ({key}.type=... {key}.checkpoint=...)" + _weights_hint(key))
             continue
         node: Any = cfg._cfg_dict
         parts = key.split(".")
@@ -183,6 +183,16 @@ def _check_keys(cfg: Config, options: Dict[str, Any], path: str) -> None:
             break
     if problems:
         raise ConfigError("--cfg-options: " + "; ".join(problems))
+
+
+def _is_dict_literal(value: Any) -> bool:
+    """``{...}`` or ``dict(...)`` as mmengine's DictAction leaves it: one string, or a list of the pieces between
+    commas."""
+    text = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else value
+    if not isinstance(text, str):
+        return False
+    text = text.strip()
+    return (text.startswith("{") and text.endswith("}")) or (text.startswith("dict(") and text.endswith(")"))
 
 
 def _weights_hint(key: str) -> str:
