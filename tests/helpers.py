@@ -100,13 +100,16 @@ def _struct(records, fields):
     return arr
 
 
-def write_cars_devkit(root, n_train=6, n_test=4, num_classes=3):
+def write_cars_devkit(root, n_train=6, n_test=4, num_classes=3, test_annos_in_devkit=False):
+    """torchvision's devkit layout (``cars_test_annos_withlabels.mat`` at the top), or mmpretrain's
+    (``test_annos_in_devkit=True``: under ``devkit/``)."""
     os.makedirs(os.path.join(root, "devkit"), exist_ok=True)
     names = np.array([f"Car Model {i} 2012" for i in range(num_classes)], dtype=object)
     savemat(os.path.join(root, "devkit", "cars_meta.mat"), {"class_names": names.reshape(1, -1)})
     fields = ["bbox_x1", "bbox_y1", "bbox_x2", "bbox_y2", "class", "fname"]
     for split, n, anno in (("train", n_train, os.path.join("devkit", "cars_train_annos.mat")),
-                           ("test", n_test, "cars_test_annos_withlabels.mat")):
+                           ("test", n_test, os.path.join("devkit" if test_annos_in_devkit else "",
+                                                         "cars_test_annos_withlabels.mat"))):
         os.makedirs(os.path.join(root, f"cars_{split}"), exist_ok=True)
         recs = []
         for i in range(n):

@@ -16,7 +16,7 @@ from tresnet_tasks.cli.args import (add_common_args, apply_common_args, apply_tr
 from tresnet_tasks.cli.config import load_config, set_pretrained_weights
 from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
 from tresnet_tasks.engine.checkpoint import find_resumable_checkpoint, install_atomic_checkpoint_writes
-from tresnet_tasks.engine.hooks import ConsoleHook, PlotHook
+from tresnet_tasks.engine.hooks import ConsoleHook, LabelStatsHook, PlotHook
 from tresnet_tasks.engine.output import library_stdout_to_log
 from tresnet_tasks.engine.runner import ConsoleRunner
 from tresnet_tasks.engine.precision import enable_bf16
@@ -132,6 +132,7 @@ def main(argv=None):
         if args.amp and not torch.cuda.is_available():
             enable_bf16(runner.model, tool="train")
         runner.register_hook(PlotHook())
+        runner.register_hook(LabelStatsHook())
         runner.register_hook(ConsoleHook())
         with library_stdout_to_log(runner.logger, args.verbose):
             runner.train()

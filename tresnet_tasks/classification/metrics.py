@@ -49,24 +49,48 @@ def average_precision(scores: np.ndarray, targets: np.ndarray) -> float:
 
 
 def multilabel_metrics(scores: np.ndarray, targets: np.ndarray, threshold: float = 0.5,
-                       empty_class: str = "exclude") -> Dict[str, object]:
-    """All metrics (x100) plus per-class AP. ``scores``: (N, C) probabilities; ``targets``: (N, C) in {0, 1}."""
-    scores, targets = np.asarray(scores, dtype=np.float64), np.asarray(targets) > 0.5
+                       empty_class: str = "exclude", chunk: int = 256) -> Dict[str, object]:
+    """All metrics (x100) plus per-class AP. ``scores``: (N, C) probabilities (any float dtype; float16 keeps
+    Open Images-sized sets in memory); ``targets``: (N, C), 1 positive, 0 negative, -1 unknown.
+
+    Only known entries count, per class for AP and overall for CP/CR/OP/OR. When some entry is unknown (partial
+    labels), a class without a known positive or without a known negative has no meaningful AP and is left out
+    (the partial-label mAP of CSL); when every entry is known, a class without positives is left out
+    (``empty_class='exclude'``, as torchmetrics) or counted as 0 (``'zero'``, as the ASL code): today's mAP.
+    ``mAP_weighted`` weights each class's AP by its number of known positives. Columns are processed ``chunk``
+    classes at a time in float64.
+    """
+    scores, targets = np.asarray(scores), np.asarray(targets)
     if scores.shape != targets.shape or scores.ndim != 2:
         raise ConfigError(f"scores {scores.shape} and targets {targets.shape} must be the same (N, C): does the "
                           "model's num_classes match the dataset's classes?")
-    ap = np.array([average_precision(scores[:, c], targets[:, c]) for c in range(scores.shape[1])])
-    empty = np.isnan(ap)
-    if empty_class == "zero":
-        valid_ap = np.where(empty, 0.0, ap)
-    elif empty_class == "exclude":
-        valid_ap = ap[~empty]
-    else:
+    if empty_class not in ("exclude", "zero"):
         raise ConfigError(f"empty_class must be 'exclude' or 'zero', got {empty_class!r}")
-    pred = scores >= threshold
-    tp = (pred & targets).sum(0).astype(np.float64)
-    n_pred = pred.sum(0).astype(np.float64)
-    n_true = targets.sum(0).astype(np.float64)
+    c = scores.shape[1]
+    partial = bool((targets < 0).any())
+    ap = np.full(c, np.nan)
+    n_pos, n_neg = np.zeros(c, np.int64), np.zeros(c, np.int64)
+    tp, n_pred = np.zeros(c), np.zeros(c)
+    for start in range(0, c, chunk):
+        s_chunk = np.ascontiguousarray(scores[:, start:start + chunk].T, dtype=np.float64)
+        t_chunk = np.ascontiguousarray(targets[:, start:start + chunk].T)
+        for k in range(s_chunk.shape[0]):
+            sk, tk = s_chunk[k], t_chunk[k]
+            if partial:
+                known = tk >= 0
+                sk, tk = sk[known], tk[known]
+            tk = tk > 0.5
+            cls = start + k
+            n_pos[cls] = int(tk.sum())
+            n_neg[cls] = len(tk) - n_pos[cls]
+            if n_pos[cls] and (n_neg[cls] or not partial):
+                ap[cls] = average_precision(sk, tk)
+            pred = sk >= threshold
+            tp[cls], n_pred[cls] = float((pred & tk).sum()), float(pred.sum())
+    scored = ~np.isnan(ap)
+    left_out = np.nonzero(~scored)[0]
+    valid_ap = np.where(scored, ap, 0.0) if (empty_class == "zero" and not partial) else ap[scored]
+    n_true = n_pos.astype(np.float64)
     # per-class precision is 0 for a class never predicted; recall is averaged over classes with positives
     cp = float(np.mean(np.divide(tp, n_pred, out=np.zeros_like(tp), where=n_pred > 0)))
     cr = float(np.mean((tp / np.maximum(n_true, 1))[n_true > 0])) if (n_true > 0).any() else 0.0
@@ -76,52 +100,92 @@ def multilabel_metrics(scores: np.ndarray, targets: np.ndarray, threshold: float
     def f1(p, r):
         return 2 * p * r / (p + r) if p + r > 0 else 0.0
 
+    weighted = float((ap[scored] * n_pos[scored]).sum() / n_pos[scored].sum()) if scored.any() else 0.0
     return {"mAP": 100 * float(valid_ap.mean()) if valid_ap.size else 0.0,
+            "mAP_weighted": 100 * weighted,
             "CP": 100 * cp, "CR": 100 * cr, "CF1": 100 * f1(cp, cr),
             "OP": 100 * op, "OR": 100 * orc, "OF1": 100 * f1(op, orc),
-            "num_empty_classes": int(empty.sum()),
+            "num_empty_classes": int(len(left_out)),
+            "left_out_classes": [int(i) for i in left_out],
+            "partial": partial,
             "per_class_AP": [None if np.isnan(a) else 100 * float(a) for a in ap]}
+
+
+def compact_target(gt: np.ndarray) -> Tuple[np.ndarray, np.ndarray, bool]:
+    """One dense target (1 / 0 / -1) as index lists: ``(positives, others, others_are_negatives)``; the rarer of
+    negatives and unknowns is listed, so a sample of a 9,605-class set costs bytes, not 9,605 values."""
+    gt = np.asarray(gt)
+    pos = np.nonzero(gt > 0.5)[0].astype(np.int32)
+    neg, unk = np.nonzero((gt > -0.5) & (gt < 0.5))[0], np.nonzero(gt < -0.5)[0]
+    return (pos, neg.astype(np.int32), True) if len(neg) < len(unk) else (pos, unk.astype(np.int32), False)
+
+
+def dense_targets(compact: Sequence[Tuple[np.ndarray, np.ndarray, bool]], num_classes: int) -> np.ndarray:
+    """int8 (N, C) from :func:`compact_target` entries."""
+    out = np.empty((len(compact), num_classes), dtype=np.int8)
+    for i, (pos, others, others_negative) in enumerate(compact):
+        out[i] = -1 if others_negative else 0
+        out[i, others] = 0 if others_negative else -1
+        out[i, pos] = 1
+    return out
 
 
 @METRICS.register_module()
 class MultiLabelMetric(BaseMetric):
     """mAP + CP/CR/CF1/OP/OR/OF1 over the whole (gathered) evaluation set.
 
-    Per-class AP is printed in the log and, with ``outfile_prefix``, written to ``<prefix>.per_class_ap.json``.
+    Targets may hold unknown labels (-1, partial annotations): only known entries count (see
+    :func:`multilabel_metrics`), and the classes left out are named in the log. Per-class AP is printed in the log
+    and, with ``outfile_prefix``, written to ``<prefix>.per_class_ap.json``.
 
     Args:
         threshold: score above which a label counts as predicted (CP/CR/CF1/OP/OR/OF1).
-        empty_class: ``exclude`` classes without positives from the mAP (default) or count them as ``zero``.
+        empty_class: ``exclude`` classes without positives from the mAP (default) or count them as ``zero``
+            (fully labelled sets only).
         outfile_prefix: write per-class AP to ``<prefix>.per_class_ap.json``.
+        score_dtype: ``float32`` or ``float16`` (halves what is kept and gathered: Open Images-sized sets).
         collect_device, prefix: as mmengine's ``BaseMetric``.
     """
 
     default_prefix = "multilabel"
 
     def __init__(self, threshold: float = 0.5, empty_class: str = "exclude", outfile_prefix: Optional[str] = None,
-                 collect_device: str = "cpu", prefix: Optional[str] = None):
+                 score_dtype: str = "float32", collect_device: str = "cpu", prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.threshold = threshold
         self.empty_class = empty_class
         self.outfile_prefix = outfile_prefix
+        if score_dtype not in ("float32", "float16"):
+            raise ConfigError(f"score_dtype must be 'float32' or 'float16', got {score_dtype!r}")
+        self.score_dtype = np.dtype(score_dtype)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        # kept per sample until the end (and gathered across DDP ranks): scores in score_dtype, targets as index
+        # lists; never a dense float32 target matrix
         for sample in data_samples:
-            self.results.append((sample["scores"].float().cpu().numpy(), sample["gt"].cpu().numpy(),
-                                 sample.get("img_path")))
+            self.results.append((sample["scores"].float().cpu().numpy().astype(self.score_dtype),
+                                 compact_target(sample["gt"].cpu().numpy()), sample.get("img_path")))
 
     def compute_metrics(self, results: List) -> Dict[str, float]:
-        scores = np.stack([r[0] for r in results])
-        targets = np.stack([r[1] for r in results])
+        num_classes = len(results[0][0])
+        scores = np.empty((len(results), num_classes), dtype=self.score_dtype)
+        for i, r in enumerate(results):
+            scores[i] = r[0]
+        targets = dense_targets([r[1] for r in results], num_classes)
         m = multilabel_metrics(scores, targets, self.threshold, self.empty_class)
-        classes = (self.dataset_meta or {}).get("classes") or [str(i) for i in range(scores.shape[1])]
+        classes = (self.dataset_meta or {}).get("classes") or [str(i) for i in range(num_classes)]
         per_class = {str(c): a for c, a in zip(classes, m.pop("per_class_AP"))}
-        table = ", ".join(f"{c}: {'n/a' if a is None else f'{a:.1f}'}" for c, a in per_class.items())
-        print_log(f"per-class AP ({len(results)} images): {table}", logger="current")
-        if m["num_empty_classes"]:
-            print_log(f"{m['num_empty_classes']} class(es) have no positive image and are "
-                      f"{'left out of' if self.empty_class == 'exclude' else 'counted as 0 in'} the mAP",
-                      logger="current", level=30)
+        left_out = [str(classes[i]) for i in m.pop("left_out_classes")]
+        partial = m.pop("partial")
+        shown = list(per_class.items())[:200]
+        table = ", ".join(f"{c}: {'n/a' if a is None else f'{a:.1f}'}" for c, a in shown)
+        print_log(f"per-class AP ({len(results)} images){' (first 200 classes)' if len(per_class) > 200 else ''}: "
+                  f"{table}", logger="current")
+        if left_out:
+            why = ("no known positive or no known negative (partial labels)" if partial else "no positive image")
+            what = "left out of" if partial or self.empty_class == "exclude" else "counted as 0 in"
+            print_log(f"{len(left_out)} class(es) have {why} and are {what} the mAP: {', '.join(left_out[:50])}"
+                      f"{' ...' if len(left_out) > 50 else ''}", logger="current", level=30)
         if self.outfile_prefix:
             os.makedirs(os.path.dirname(os.path.abspath(self.outfile_prefix)), exist_ok=True)
             with open(f"{self.outfile_prefix}.per_class_ap.json", "w", encoding="utf-8") as f:
@@ -132,7 +196,7 @@ class MultiLabelMetric(BaseMetric):
     def _charts(self, scores: np.ndarray, targets: np.ndarray, per_class: Dict[str, Optional[float]],
                 mean_ap: float, n_images: int) -> None:
         """``<prefix>.per_class_ap.png`` (sorted bars) and ``<prefix>.pr_curves.png`` (the 3 best and 3 worst
-        classes and the micro average over all class-image pairs)."""
+        classes and the micro average over the known class-image pairs, at most 20 M of them, evenly sampled)."""
         names = list(per_class)
         sorted_bars(names, list(per_class.values()), f"{self.outfile_prefix}.per_class_ap.png",
                     f"per-class AP, {n_images} images (mAP {mean_ap:.1f})", "AP (%)")
@@ -140,9 +204,15 @@ class MultiLabelMetric(BaseMetric):
         picked = ranked[-3:][::-1] + [r for r in ranked[:3] if r not in ranked[-3:]]
         curves = {}
         for ap, i in picked:
-            precision, recall, _ = precision_recall(scores[:, i], targets[:, i] > 0.5)
+            known = targets[:, i] >= 0
+            precision, recall, _ = precision_recall(scores[known, i].astype(np.float64), targets[known, i] > 0)
             curves[names[i]] = (precision, recall, ap)
-        precision, recall, _ = precision_recall(scores.ravel(), targets.ravel() > 0.5)
+        flat_t = targets.ravel()
+        flat_s = scores.ravel()
+        step = max(1, flat_t.size // 20_000_000)
+        flat_t, flat_s = flat_t[::step], flat_s[::step]
+        known = flat_t >= 0
+        precision, recall, _ = precision_recall(flat_s[known].astype(np.float64), flat_t[known] > 0)
         micro = 100 * float((np.diff(np.r_[0, recall]) * precision).sum())
         curves["micro average"] = (precision, recall, micro)
         pr_curves(curves, f"{self.outfile_prefix}.pr_curves.png", "precision-recall: best and worst classes")

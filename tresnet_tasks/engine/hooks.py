@@ -5,7 +5,9 @@ type='PlotHook')]`` works under any mmengine or MMDetection tool that imports ``
   per logging interval with the ETA, one line per validation with the main metric, a closing summary;
 - :class:`PlotHook`: ``work_dir/plots/curves.png`` (losses, learning rate, validation metrics) redrawn at each
   validation and at the end of training;
-- :class:`RankZeroLoggerHook`: mmengine's LoggerHook whose test metrics json is written by rank 0 only.
+- :class:`RankZeroLoggerHook`: mmengine's LoggerHook whose test metrics json is written by rank 0 only;
+- :class:`LabelStatsHook`: warns about classes never positive in a multi-label training split, fills the class
+  priors of a selective partial-label loss.
 """
 from __future__ import annotations
 
@@ -16,12 +18,15 @@ import os.path as osp
 import time
 from typing import Dict, List, Optional
 
+import numpy as np
 import torch
 from mmengine.dist import master_only
 from mmengine.hooks import Hook, LoggerHook
 from mmengine.registry import HOOKS
 
 from ..backbone.tresnet import TResNet
+from ..classification.datasets import MultiLabelDataset
+from ..classification.losses import read_prior
 from ..visualization.curves import plot_work_dir
 from .output import Console
 
@@ -207,3 +212,36 @@ class PlotHook(Hook):
 
     def after_train(self, runner) -> None:
         self._draw(runner)
+
+
+@HOOKS.register_module()
+class LabelStatsHook(Hook):
+    """Before training on a multi-label set: warns about classes never positive in the training split (the most
+    common mistake with custom data: a class-name typo, a wrong class order), and fills the class priors a
+    ``partial='selective'`` loss asked for with ``prior='labels'`` (the share of training images where the class
+    is a labelled positive)."""
+
+    priority = "VERY_HIGH"
+
+    def before_train(self, runner) -> None:
+        dataset = getattr(runner.train_dataloader, "dataset", None)
+        while dataset is not None and not isinstance(dataset, MultiLabelDataset) and hasattr(dataset, "dataset"):
+            dataset = dataset.dataset  # wrappers (RepeatDataset, ClassBalancedDataset...)
+        if not isinstance(dataset, MultiLabelDataset):
+            return
+        counts = dataset.label_counts()
+        classes = dataset.metainfo["classes"]
+        never = [str(classes[i]) for i in np.nonzero(counts["positive"] == 0)[0]]
+        if never:
+            runner.logger.warning(f"{len(never)} class(es) are never positive in the training split and cannot be "
+                                  f"learnt: {', '.join(never[:20])}{' ...' if len(never) > 20 else ''} (check the "
+                                  f"class names and order; tools/browse_dataset.py CONFIG shows the counts)")
+        model = runner.model.module if hasattr(runner.model, "module") else runner.model
+        loss = getattr(model, "loss_fn", None)
+        if getattr(loss, "needs_label_prior", False):
+            if loss.prior_source == "labels":
+                loss.set_prior(counts["positive"] / max(1, len(dataset)))
+            else:
+                loss.set_prior(read_prior(loss.prior_source, classes))
+            runner.logger.info(f"selective loss: class priors from {loss.prior_source} "
+                               f"({int((loss.prior > loss.prior_threshold).sum())} above {loss.prior_threshold})")

@@ -123,3 +123,18 @@ def ratio_bars(labels: Sequence[str], columns: Dict[str, Sequence[Optional[float
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, out_png)
+
+
+def sample_grid(images: Sequence[np.ndarray], captions: Sequence[str], out_png: str, title: str,
+                columns: int = 4) -> str:
+    """Images (H, W, 3 uint8) in a grid, each with its caption (labels) under it."""
+    rows = max(1, -(-len(images) // columns))
+    fig = _figure(3.2 * columns, 3.6 * rows + 0.6)
+    axes = fig.subplots(rows, columns, squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, img, caption in zip(axes.ravel(), images, captions):
+        ax.imshow(img)
+        ax.set_title(caption, fontsize=7, wrap=True)
+    fig.suptitle(title, fontsize=10)
+    return _save(fig, out_png)

@@ -14,25 +14,18 @@ from __future__ import annotations
 import csv
 import json
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
-import numpy as np
 from mmengine.logging import print_log
 from mmengine.registry import DATASETS
 
 from ...data.coco_checks import check_image_files, check_references, load_coco_json
 from ...errors import DatasetError
-from .base import ImageListDataset
-
-
-def _multi_hot(indices: Sequence[int], num_classes: int) -> np.ndarray:
-    y = np.zeros(num_classes, dtype=np.float32)
-    y[list(indices)] = 1.0
-    return y
+from .base import MultiLabelDataset, sparse_target
 
 
 @DATASETS.register_module()
-class CocoMultiLabelDataset(ImageListDataset):
+class CocoMultiLabelDataset(MultiLabelDataset):
     """MS-COCO (2014 or 2017) instances json + image folder as a multi-label classification set.
 
     Args:
@@ -41,7 +34,8 @@ class CocoMultiLabelDataset(ImageListDataset):
         data_prefix: ``dict(img_path='train2014/')``, the image folder.
         drop_empty: leave out images without any label (the published counts).
         check_images: check up front that every listed image file exists.
-        **kwargs: mmengine ``BaseDataset`` arguments (``pipeline``, ``test_mode``...).
+        **kwargs: :class:`~.base.MultiLabelDataset` arguments (``partial_labels``) and mmengine ``BaseDataset``
+            ones (``pipeline``, ``test_mode``...).
     """
 
     def __init__(self, ann_file: str, data_root: str = "", data_prefix: Optional[dict] = None,
@@ -51,7 +45,7 @@ class CocoMultiLabelDataset(ImageListDataset):
         super().__init__(ann_file=ann_file, data_root=data_root, data_prefix=data_prefix or dict(img_path=""),
                          **kwargs)
 
-    def load_data_list(self) -> List[dict]:
+    def load_entries(self) -> List[dict]:
         data = load_coco_json(self.ann_file, self.data_root)
         check_references(data, self.ann_file)
         classes = [c["name"] for c in data["categories"]]
@@ -77,11 +71,11 @@ class CocoMultiLabelDataset(ImageListDataset):
         if not images:
             raise DatasetError(f"{self.ann_file}: no image left to use (all {len(data['images'])} lack annotations)")
         return [dict(img_path=osp.join(img_dir, img["file_name"]), img_id=img["id"],
-                     gt=_multi_hot(sorted(labels[img["id"]]), len(classes))) for img in images]
+                     **sparse_target(labels[img["id"]])) for img in images]
 
 
 @DATASETS.register_module()
-class MultiLabelListDataset(ImageListDataset):
+class MultiLabelListDataset(MultiLabelDataset):
     """A custom multi-label set from a CSV (``image,labels`` with ``|``-joined names) or JSON list.
 
     Args:
@@ -89,7 +83,8 @@ class MultiLabelListDataset(ImageListDataset):
         data_root: dataset folder.
         data_prefix: ``dict(img_path=...)``, the image folder.
         drop_empty: leave out images without any label.
-        **kwargs: mmengine ``BaseDataset`` arguments (``metainfo=dict(classes=...)``, ``pipeline``...).
+        **kwargs: :class:`~.base.MultiLabelDataset` arguments (``partial_labels``) and mmengine ``BaseDataset``
+            ones (``metainfo=dict(classes=...)``, ``pipeline``...).
     """
 
     def __init__(self, ann_file: str, data_root: str = "", data_prefix: Optional[dict] = None,
@@ -118,7 +113,7 @@ class MultiLabelListDataset(ImageListDataset):
                 rows.append((row[0], [x for x in row[1].split("|") if x.strip()]))
         return rows
 
-    def load_data_list(self) -> List[dict]:
+    def load_entries(self) -> List[dict]:
         entries = self._read_entries()
         classes = list(self._metainfo.get("classes") or sorted({lab for _, labs in entries for lab in labs}))
         index = {c: i for i, c in enumerate(classes)}
@@ -138,7 +133,7 @@ class MultiLabelListDataset(ImageListDataset):
             path = osp.join(img_dir, image)
             if not osp.isfile(path):
                 missing.append(path)
-            out.append(dict(img_path=path, gt=_multi_hot([index[lab] for lab in labs], len(classes))))
+            out.append(dict(img_path=path, **sparse_target([index[lab] for lab in labs])))
         if missing:
             raise DatasetError(f"{len(missing)} image(s) of {self.ann_file} not found (e.g. {missing[:3]})")
         if not out:

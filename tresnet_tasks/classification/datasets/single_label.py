@@ -4,7 +4,8 @@
   ``batches.meta``; ``cifar-100-python/`` with ``train``, ``test``, ``meta``). torchvision's readers insist on the
   original files' md5 sums, so they are read here directly (same keys, same layout).
 - Stanford Cars: the devkit layout torchvision uses (``devkit/cars_meta.mat``, ``devkit/cars_train_annos.mat``,
-  ``cars_test_annos_withlabels.mat``, ``cars_train/``, ``cars_test/``, optionally under ``stanford_cars/``) and
+  ``cars_test_annos_withlabels.mat`` at the top or, as mmpretrain lays it out, under ``devkit/``, ``cars_train/``,
+  ``cars_test/``, optionally under ``stanford_cars/``) and
   the older single-file layout (``cars_annos.mat`` with ``relative_im_path`` and ``test`` fields + ``car_ims/``).
 - Oxford Flowers-102: ``jpg/image_%05d.jpg``, ``imagelabels.mat``, ``setid.mat``; splits train / val / test /
   trainval.
@@ -116,7 +117,8 @@ class CIFARDataset(_SplitDataset):
 
 @DATASETS.register_module()
 class StanfordCarsDataset(_SplitDataset):
-    """Stanford Cars (196 classes), devkit or old ``cars_annos.mat`` layout."""
+    """Stanford Cars (196 classes), devkit layout (torchvision's: ``cars_test_annos_withlabels.mat`` at the top;
+    mmpretrain's: under ``devkit/``) or the old ``cars_annos.mat`` layout."""
 
     def _records(self):
         root = self.data_root
@@ -125,6 +127,9 @@ class StanfordCarsDataset(_SplitDataset):
         if osp.isfile(osp.join(root, "cars_annos.mat")):
             return self._old_layout(root)
         anno = "devkit/cars_train_annos.mat" if self.split == "train" else "cars_test_annos_withlabels.mat"
+        if self.split != "train" and not osp.isfile(osp.join(root, anno)) and osp.isfile(
+                osp.join(root, "devkit", anno)):
+            anno = osp.join("devkit", anno)  # mmpretrain's layout keeps the labelled test annotations in devkit/
         img_dir = "cars_train" if self.split == "train" else "cars_test"
         _require(root, ["devkit/cars_meta.mat", anno, img_dir],
                  f"Stanford Cars ({self.split}; devkit layout, or cars_annos.mat + car_ims/ for the old one)")
