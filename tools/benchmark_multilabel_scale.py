@@ -4,7 +4,7 @@ of each loader worker, PSS counting shared pages once), and evaluating 125k imag
 partial-label mAP (time, peak memory).
 
     python tools/benchmark_multilabel_scale.py [--images 1700000] [--classes 9605] [--eval-images 125000]
-        [--workers 2] [--work-dir /tmp/ml_scale] [--json out.json]
+        [--workers 2] [--work-dir /tmp/ml_scale] [--json out.json] [--reuse]
 Each phase runs in its own process, so its peak memory is its own.
 """
 from __future__ import annotations
@@ -126,9 +126,11 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--work-dir", default="/tmp/ml_scale")
     p.add_argument("--json")
+    p.add_argument("--reuse", action="store_true", help="keep the index files of an earlier run in --work-dir")
     args = p.parse_args(argv)
     out = dict(machine=f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores")
-    out["write_index_s"] = write_index(args.work_dir, args.images, args.classes)
+    if not (args.reuse and os.path.isfile(os.path.join(args.work_dir, "data.csv"))):
+        out["write_index_s"] = write_index(args.work_dir, args.images, args.classes)
     out["csv_MB"] = os.path.getsize(os.path.join(args.work_dir, "data.csv")) / 2 ** 20
     out["load"] = _in_process(_load, args.work_dir, args.workers)
     print(f"[scale] index: {out['load']}", flush=True)
