@@ -49,6 +49,18 @@ def hidden_packages_env(folder, packages):
     return {"PYTHONPATH": os.pathsep.join([str(folder), ROOT])}
 
 
+def chance_map(coco_root, split="val2017"):
+    """The mAP of an uninformative ranking on a generated COCO-layout multi-label set: its positive rate (x100)."""
+    import json
+    val = json.load(open(os.path.join(coco_root, "annotations", f"instances_{split}.json")))
+    present = np.zeros((len(val["images"]), len(val["categories"])))
+    index = {img["id"]: i for i, img in enumerate(val["images"])}
+    column = {c["id"]: j for j, c in enumerate(val["categories"])}
+    for a in val["annotations"]:
+        present[index[a["image_id"]], column[a["category_id"]]] = 1
+    return 100 * present.mean()
+
+
 def add_to_hub_cache(cache_dir, repo_id, state_dict, revision="0123456789abcdef0123456789abcdef01234567",
                      filename="model.safetensors"):
     """Write ``state_dict`` where huggingface_hub keeps a downloaded file:

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 import pytest
-from mmengine.registry import DATASETS
+from mmengine.registry import DATASETS, DefaultScope
 from PIL import Image
 
 from tests.helpers import write_cars_devkit
@@ -17,6 +17,14 @@ from tresnet_tasks.classification.datasets import VOC_CLASSES
 from tresnet_tasks.errors import DatasetError
 
 PIPE = [dict(type="LoadImagePIL"), dict(type="SquishResize", size=32), dict(type="PackClsInputs")]
+
+
+@pytest.fixture(autouse=True)
+def mmengine_scope():
+    """The classification configs' scope (another test may have left mmdet's current, where mmdet's own
+    OpenImagesDataset would be found first)."""
+    with DefaultScope.overwrite_default_scope("mmengine"):
+        yield
 
 
 def _jpg(path, seed=0):
@@ -195,6 +203,10 @@ def test_open_images_partial_targets_and_class_names(tmp_path):
         DATASETS.build(dict(type="OpenImagesDataset", data_root=root, split="train", pipeline=PIPE))
     with pytest.raises(DatasetError, match=r"no row of split 'val' \(splits in the file: \['test', 'train'\]\)"):
         DATASETS.build(dict(type="OpenImagesDataset", data_root=root, split="val", pipeline=PIPE))
+    with DefaultScope.overwrite_default_scope("mmdet"):  # mmdet's detection dataset has the name there
+        import mmdet.datasets  # noqa: F401 - registers mmdet's datasets
+        alias = DATASETS.build(dict(type="OpenImagesPartialDataset", data_root=root, split="test", pipeline=PIPE))
+    assert alias.get_data_info(0)["gt"].tolist() == [0, 0]
 
 
 # ------------------------------------------------------------------------------------------------ others

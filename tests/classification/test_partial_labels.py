@@ -128,18 +128,12 @@ def test_partial_shapes_demo_learns_with_ignore_and_selective(tmp_path):
     the tools with partial='ignore' and 'selective': both beat chance clearly on the fully labelled validation
     ('negative', unknowns counted as negatives, is measured beside them)."""
     import json
-    import os
-    from tests.helpers import run_tool
+    from tests.helpers import chance_map, run_tool
     from tresnet_tasks.data.synthetic import ALL_SHAPES, make_shapes_coco
     cfg = "configs/multilabel/asl_tresnet-m-tiny_128px_shapes.py"
     root = make_shapes_coco(str(tmp_path / "ml"), num_train=300, num_val=100, size=128, shapes=ALL_SHAPES,
                             max_objects=3)
-    val = json.load(open(os.path.join(root, "annotations", "instances_val2017.json")))
-    present = np.zeros((len(val["images"]), 6))
-    index = {img["id"]: i for i, img in enumerate(val["images"])}
-    for a in val["annotations"]:
-        present[index[a["image_id"]], a["category_id"] - 1] = 1
-    chance = 100 * present.mean()  # the mAP of an uninformative ranking is the positive rate
+    chance = chance_map(root)  # the mAP of an uninformative ranking is the positive rate
     maps = {}
     for mode, extra in (("ignore", []), ("selective", ["model.loss.prior=labels", "model.loss.prior_threshold=0.5",
                                                       "model.loss.likelihood_topk=1"]), ("negative", [])):

@@ -121,9 +121,13 @@ def compact_target(gt: np.ndarray) -> Tuple[np.ndarray, np.ndarray, bool]:
 
 
 def dense_targets(compact: Sequence[Tuple[np.ndarray, np.ndarray, bool]], num_classes: int) -> np.ndarray:
-    """int8 (N, C) from :func:`compact_target` entries."""
+    """int8 (N, C) from :func:`compact_target` entries (a dense target row is taken as it is)."""
     out = np.empty((len(compact), num_classes), dtype=np.int8)
-    for i, (pos, others, others_negative) in enumerate(compact):
+    for i, entry in enumerate(compact):
+        if isinstance(entry, np.ndarray):
+            out[i] = np.where(entry > 0.5, 1, np.where(entry < -0.5, -1, 0))
+            continue
+        pos, others, others_negative = entry
         out[i] = -1 if others_negative else 0
         out[i, others] = 0 if others_negative else -1
         out[i, pos] = 1

@@ -40,9 +40,12 @@ def read_class_descriptions(path: str) -> Dict[str, str]:
     return names
 
 
+@DATASETS.register_module(name="OpenImagesPartialDataset")
 @DATASETS.register_module()
 class OpenImagesDataset(MultiLabelDataset):
-    """Open Images partial labels from the CSL csv.
+    """Open Images partial labels from the CSL csv. Registered in mmengine's root registry, where the classification
+    configs (scope ``mmengine``) find it; MMDetection has a detection dataset of the same name in its own scope, so
+    under ``default_scope='mmdet'`` write ``OpenImagesPartialDataset`` (the same class).
 
     Args:
         data_root: dataset folder.
