@@ -182,3 +182,25 @@ def test_bad_boxes_are_skipped_and_counted(tmp_path, shapes_root):
     kept = sum(len(ds.get_data_info(i)["instances"]) for i in range(len(ds)))
     assert kept == n_good - 3
     assert any("skipping 2 box(es) with non-positive size and 1 box(es) entirely outside" in r for r in records)
+
+
+def test_shapes_with_masks_carry_the_polygons_they_draw(tmp_path):
+    """make_shapes_coco(with_masks=True): each annotation's COCO polygons (pycocotools' own rasteriser) cover the
+    pixels drawn for it and stay inside its box; the area is the polygon's."""
+    import numpy as np
+    from PIL import Image
+    from pycocotools.coco import COCO
+    from tresnet_tasks.data.synthetic import ALL_SHAPES, make_shapes_coco
+    root = make_shapes_coco(str(tmp_path / "m"), num_train=6, num_val=2, size=128, shapes=ALL_SHAPES, max_objects=1,
+                            with_masks=True)
+    coco = COCO(os.path.join(root, "annotations", "instances_train2017.json"))
+    for ann in coco.loadAnns(coco.getAnnIds()):
+        img = coco.loadImgs(ann["image_id"])[0]
+        pixels = np.asarray(Image.open(os.path.join(root, "train2017", img["file_name"])).convert("L"), dtype=float)
+        mask = coco.annToMask(ann).astype(bool)
+        x, y, w, h = ann["bbox"]
+        ys, xs = np.nonzero(mask)
+        assert xs.min() >= int(x) - 1 and xs.max() <= x + w + 1 and ys.min() >= int(y) - 1 and ys.max() <= y + h + 1
+        assert abs(mask.sum() - ann["area"]) <= 0.15 * ann["area"] + 20  # rasterised vs exact polygon area
+        # one object per image on a dark background: the shape's pixels are the bright ones (JPEG edges aside)
+        assert pixels[mask].mean() > pixels[~mask].mean() + 60

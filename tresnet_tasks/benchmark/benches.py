@@ -130,8 +130,8 @@ class ClassificationBench(Bench):
 
 
 class DetectionBench(Bench):
-    """One MMDetection detector at ``--det-size`` (padded as its data preprocessor does), batch ``--batch``:
-    inference (backbone, neck and head + post-processing timed separately), a training step (loss, backward, SGD),
+    """One MMDetection detector (one- or two-stage) at ``--det-size`` (padded as its data preprocessor does), batch
+    ``--batch``: inference (backbone, neck and heads + post-processing timed separately), a training step (loss, backward, SGD),
     bytes saved for backward per image (backbone and the rest) and the step's peak memory."""
 
     def __init__(self, spec: DetectorSpec, args, device: torch.device):
@@ -164,7 +164,7 @@ class DetectionBench(Bench):
             wh = 32 + torch.rand(5, 2, generator=gen) * torch.tensor([w * 0.3, h * 0.3])
             sample = DetDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w), scale_factor=(1.0, 1.0)))
             sample.gt_instances = InstanceData(bboxes=torch.cat([xy, xy + wh], 1),
-                                               labels=torch.randint(0, self.model.bbox_head.num_classes, (5,),
+                                               labels=torch.randint(0, self._num_classes(), (5,),
                                                                     generator=gen))
             samples.append(sample)
         data = self.model.data_preprocessor({"inputs": imgs, "data_samples": samples}, True)
@@ -175,7 +175,7 @@ class DetectionBench(Bench):
         m = self.model.eval()
         feats = [self.inputs]
         stages = (("backbone", lambda: m.backbone(feats[0])), ("neck", lambda: m.neck(feats[0])),
-                  ("head", lambda: m.bbox_head.predict(feats[0], self.samples, rescale=False)))
+                  ("head", lambda: self._heads_predict(feats[0])))
         total = 0.0
         with torch.no_grad():
             for name, fn in stages:
@@ -185,6 +185,19 @@ class DetectionBench(Bench):
                 self.parts[name].append(t)
                 total += t
         return total
+
+    def _num_classes(self) -> int:
+        """The class count of a one-stage head, or of a two-stage detector's RoI head (the last of a cascade)."""
+        head = getattr(self.model, "bbox_head", None) or self.model.roi_head.bbox_head
+        return (head[-1] if isinstance(head, (list, nn.ModuleList)) else head).num_classes
+
+    def _heads_predict(self, feats):
+        """Everything after the neck: the dense head's predictions, or the RPN's proposals and the RoI head's."""
+        m = self.model
+        if getattr(m, "bbox_head", None) is not None:
+            return m.bbox_head.predict(feats, self.samples, rescale=False)
+        proposals = m.rpn_head.predict(feats, self.samples, rescale=False)
+        return m.roi_head.predict(feats, proposals, self.samples, rescale=False)
 
     def _loss(self):
         loss, _ = self.model.parse_losses(self.model.loss(self.inputs, self.samples))

@@ -21,6 +21,41 @@ COCO_IDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 2
             62, 63, 64, 65, 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90]
 
 
+def shape_polygons(kind: str, box: Sequence[float], points: int = 32) -> List[List[float]]:
+    """A shape as COCO polygons (``[[x1, y1, x2, y2, ...], ...]``); a ring is one polygon with a thin slit, so that
+    its hole is outside it."""
+    x0, y0, x1, y1 = box
+    cx, cy, w = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0
+    t = np.linspace(0, 2 * np.pi, points, endpoint=False)
+
+    def circle(r):
+        return [(cx + r * np.cos(a), cy + r * np.sin(a)) for a in t]
+    if kind == "circle":
+        pts = [circle(w / 2)]
+    elif kind == "square":
+        pts = [[(x0, y0), (x1, y0), (x1, y1), (x0, y1)]]
+    elif kind == "triangle":
+        pts = [[(cx, y0), (x1, y1), (x0, y1)]]
+    elif kind == "diamond":
+        pts = [[(cx, y0), (x1, cy), (cx, y1), (x0, cy)]]
+    elif kind == "cross":
+        a, b = w / 6, w / 2
+        pts = [[(cx - a, cy - b), (cx + a, cy - b), (cx + a, cy - a), (cx + b, cy - a), (cx + b, cy + a),
+                (cx + a, cy + a), (cx + a, cy + b), (cx - a, cy + b), (cx - a, cy + a), (cx - b, cy + a),
+                (cx - b, cy - a), (cx - a, cy - a)]]
+    elif kind == "ring":
+        outer, inner = circle(w / 2), circle(w / 2 - max(2, w / 6))
+        pts = [outer + [outer[0]] + [inner[0]] + inner[::-1]]
+    else:
+        raise ValueError(f"unknown shape {kind!r}")
+    return [[round(float(v), 2) for xy in poly for v in xy] for poly in pts]
+
+
+def _polygon_area(poly: Sequence[float]) -> float:
+    x, y = np.asarray(poly[0::2]), np.asarray(poly[1::2])
+    return float(abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2)
+
+
 def _draw_shape(draw: ImageDraw.ImageDraw, kind: str, box: Sequence[float], color) -> None:
     x0, y0, x1, y1 = box
     cx, cy, w = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0
@@ -42,7 +77,8 @@ def _draw_shape(draw: ImageDraw.ImageDraw, kind: str, box: Sequence[float], colo
 
 
 def _make_split(root: str, split: str, n: int, size: int, rng: np.random.Generator, max_objects: int,
-                min_frac: float, max_frac: float, categories: List[Dict], shapes: Sequence[str]) -> dict:
+                min_frac: float, max_frac: float, categories: List[Dict], shapes: Sequence[str],
+                with_masks: bool = False) -> dict:
     img_dir = os.path.join(root, f"{split}2017")
     os.makedirs(img_dir, exist_ok=True)
     images: List[Dict] = []
@@ -69,12 +105,20 @@ def _make_split(root: str, split: str, n: int, size: int, rng: np.random.Generat
             placed.append(box)
             cat = int(rng.integers(0, len(shapes)))
             color = tuple(int(c) for c in rng.integers(150, 256, size=3))
-            _draw_shape(draw, shapes[cat], box, color)
             bw, bh = box[2] - box[0], box[3] - box[1]
-            annotations.append(dict(id=len(annotations) + 1 + (0 if split == "train" else 1000000),
-                                    image_id=image_id, category_id=categories[cat]["id"],
-                                    bbox=[round(box[0], 2), round(box[1], 2), round(bw, 2), round(bh, 2)],
-                                    area=round(bw * bh, 2), iscrowd=0))
+            ann = dict(id=len(annotations) + 1 + (0 if split == "train" else 1000000), image_id=image_id,
+                       category_id=categories[cat]["id"],
+                       bbox=[round(box[0], 2), round(box[1], 2), round(bw, 2), round(bh, 2)],
+                       area=round(bw * bh, 2), iscrowd=0)
+            if with_masks:  # the image shows exactly the polygons the annotation lists
+                polygons = shape_polygons(shapes[cat], box)
+                for poly in polygons:
+                    draw.polygon(list(zip(poly[0::2], poly[1::2])), fill=color)
+                ann["segmentation"] = polygons
+                ann["area"] = round(sum(_polygon_area(poly) for poly in polygons), 2)
+            else:
+                _draw_shape(draw, shapes[cat], box, color)
+            annotations.append(ann)
         name = f"{image_id:012d}.jpg"
         img.save(os.path.join(img_dir, name), quality=92)
         images.append(dict(id=image_id, file_name=name, width=w, height=h))
@@ -88,12 +132,15 @@ def _make_split(root: str, split: str, n: int, size: int, rng: np.random.Generat
 
 def make_shapes_coco(root: str, num_train: int = 200, num_val: int = 50, size: int = 128, seed: int = 0,
                      max_objects: int = 3, min_frac: float = 0.2, max_frac: float = 0.5,
-                     category_names: Optional[Sequence[str]] = None, shapes: Sequence[str] = SHAPES) -> str:
+                     category_names: Optional[Sequence[str]] = None, shapes: Sequence[str] = SHAPES,
+                     with_masks: bool = False) -> str:
     """Write the shapes dataset under ``root`` (COCO 2017 layout) unless it is already complete; return root.
 
     ``shapes``: which of ``ALL_SHAPES`` to draw (one category each). ``category_names``: list these categories
     instead of the shape names (e.g. the 80 COCO names, with COCO's category ids when there are 80), the shapes
     being labelled as the first ones; so a config written for real COCO runs unchanged on the generated files.
+    ``with_masks``: shapes drawn from COCO polygons that each annotation carries as ``segmentation`` (instance
+    segmentation, Mask R-CNN).
     """
     if category_names is None:
         categories = [dict(id=i + 1, name=s, supercategory="shape") for i, s in enumerate(shapes)]
@@ -104,8 +151,8 @@ def make_shapes_coco(root: str, num_train: int = 200, num_val: int = 50, size: i
     if os.path.isfile(done):
         return root
     rng = np.random.default_rng(seed)
-    _make_split(root, "train", num_train, size, rng, max_objects, min_frac, max_frac, categories, shapes)
-    _make_split(root, "val", num_val, size, rng, max_objects, min_frac, max_frac, categories, shapes)
+    _make_split(root, "train", num_train, size, rng, max_objects, min_frac, max_frac, categories, shapes, with_masks)
+    _make_split(root, "val", num_val, size, rng, max_objects, min_frac, max_frac, categories, shapes, with_masks)
     with open(done, "w", encoding="utf-8") as f:
         f.write(f"train={num_train} val={num_val} size={size} seed={seed} shapes={','.join(shapes)}\n")
     return root
