@@ -1,11 +1,15 @@
 """Train any config of this project with mmengine (arguments as MMDetection's tools/train.py).
 
     python tools/train.py configs/fcos_tresnet_m_coco.py [--work-dir DIR] [--amp] [--auto-scale-lr] [--weights FILE]
-        [--resume [CKPT]] [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
+        [--resume [CKPT]] [--checkpoint-every 30m] [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
+
+Exit codes: 0 done; 2 a clear error (one line); 75 stopped on a warning signal (SIGTERM/SIGUSR1) after writing a
+resumable checkpoint: run the same command with --resume (tools/slurm_train.sh requeues the job by itself).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import os.path as osp
 import sys
 
@@ -15,9 +19,12 @@ from tresnet_tasks.cli.args import (add_common_args, apply_common_args, apply_tr
                                     parse_tool_args)
 from tresnet_tasks.cli.config import load_config, set_pretrained_weights
 from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
-from tresnet_tasks.engine.checkpoint import find_resumable_checkpoint, install_atomic_checkpoint_writes
+from tresnet_tasks.engine.checkpoint import (find_resumable_checkpoint, install_atomic_checkpoint_writes,
+                                             remove_partial_writes)
 from tresnet_tasks.engine.hooks import ConsoleHook, LabelStatsHook, PlotHook
 from tresnet_tasks.engine.output import library_stdout_to_log
+from tresnet_tasks.engine.preemption import (EXIT_PREEMPTED, apply_fault_tolerance, preempted_by,
+                                             restarted_by_scheduler)
 from tresnet_tasks.engine.runner import ConsoleRunner
 from tresnet_tasks.engine.precision import enable_bf16
 from tresnet_tasks.errors import CheckpointNotFoundError, ConfigError
@@ -44,6 +51,9 @@ def parse_args(argv=None):
                              "hf-hub:<repo>): the TResNet backbone of a detector, or the classifier")
     parser.add_argument("--resume", nargs="?", type=str, const="auto",
                         help="resume from the given checkpoint, or (no value) from the latest one in the work dir")
+    parser.add_argument("--checkpoint-every", metavar="INTERVAL",
+                        help="also write a resumable mid-epoch checkpoint this often (30m, 90s, 2h), keeping the newest "
+                             "fault_tolerance.keep (default 2); config key fault_tolerance.checkpoint_every")
     return parse_tool_args(parser, argv)
 
 
@@ -76,6 +86,11 @@ def build_cfg(args):
         raise ConfigError("sync_bn would replace TResNet's norm+activation layers by plain SyncBatchNorm and drop "
                        "their activations; set model.sync_norm=True (classification) or "
                        "model.backbone.sync_norm=True (detection) instead")
+    apply_fault_tolerance(cfg, args.checkpoint_every)
+    restart = restarted_by_scheduler()
+    if args.resume is None and restart:
+        print(f"train: {restart}: resuming from the newest checkpoint of {cfg.work_dir}", file=sys.stderr)
+        args.resume = "auto"
     if args.resume == "auto":
         pick_resume_checkpoint(cfg)
     elif args.resume is not None:
@@ -104,6 +119,7 @@ def add_tensorboard(cfg) -> None:
 def pick_resume_checkpoint(cfg) -> None:
     """--resume without a path: the newest readable checkpoint of the work dir; damaged newer ones are skipped,
     each named with what is wrong. Picked files are never trusted beyond weights-only reading."""
+    remove_partial_writes(cfg.work_dir)
     path, skipped = find_resumable_checkpoint(cfg.work_dir)
     for bad, why in skipped:
         print(f"train: skipping {bad}: {why}", file=sys.stderr)
@@ -137,6 +153,11 @@ def main(argv=None):
         with library_stdout_to_log(runner.logger, args.verbose):
             runner.train()
         finish_distributed()
+        if preempted_by(runner):
+            if os.environ.get("TT_EXIT_STATUS_FILE"):  # tools/dist_launch.sh: torchrun reports any exit as 1
+                with open(os.environ["TT_EXIT_STATUS_FILE"], "w", encoding="utf-8") as f:
+                    f.write(str(EXIT_PREEMPTED))
+            sys.exit(EXIT_PREEMPTED)
 
 
 if __name__ == "__main__":

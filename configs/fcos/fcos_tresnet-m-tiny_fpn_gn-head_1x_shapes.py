@@ -15,9 +15,10 @@ model = dict(
                    norm_cfg=dict(type='GN', num_groups=16, requires_grad=True)),
     test_cfg=dict(nms_pre=200, max_per_img=20))
 
+# multi-scale training and flips, each draw seeded per sample (tools/train.py: exact mid-epoch resume)
 train_pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True),
-                  dict(type='Resize', scale=img_scale, keep_ratio=True), dict(type='RandomFlip', prob=0.5),
-                  dict(type='PackDetInputs')]
+                  dict(type='RandomChoiceResize', scales=[(144, 144), img_scale, (176, 176)], keep_ratio=True),
+                  dict(type='RandomFlip', prob=0.5), dict(type='PackDetInputs')]
 test_pipeline = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=img_scale, keep_ratio=True),
                  dict(type='LoadAnnotations', with_bbox=True),
                  dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))]

@@ -1,3 +1,4 @@
 """Glue between this project and mmengine: the EMA + raw validation loop (``loops``), non-finite-guarded optimizer
 wrappers (``optim``), safe checkpoint reading and resume inside mmengine (``checkpoint``), bf16 autocast
-(``precision``)."""
+(``precision``), mid-epoch resume: the resumable loop (``resumable_loop``), augmentation seeded per sample
+(``sample_seeding``), time- and signal-triggered checkpoints (``preemption``)."""

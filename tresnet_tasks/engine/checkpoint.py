@@ -15,15 +15,29 @@ from ..errors import CheckpointError
 from ..fileio import read_checkpoint_file
 
 
-def _progress(path: str) -> Tuple[int, int]:
-    m = re.search(r"(epoch|iter)_(\d+)\.pth$", os.path.basename(path))
-    return (1 if m and m.group(1) == "iter" else 0, int(m.group(2)) if m else -1)
+def _newest_first(path: str) -> Tuple[float, int]:
+    """Newest written first (epoch and mid-epoch checkpoints interleave); the larger number first on a tie."""
+    m = re.search(r"_(\d+)\.pth$", os.path.basename(path))
+    return (-os.path.getmtime(path), -(int(m.group(1)) if m else -1))
+
+
+def remove_partial_writes(work_dir: str) -> List[str]:
+    """Delete the temporary files of checkpoint writes that a kill interrupted (``*.pth.tmp.<pid>``)."""
+    removed = []
+    for tmp in glob.glob(os.path.join(work_dir, "*.pth.tmp.*")):
+        try:
+            os.remove(tmp)
+            removed.append(tmp)
+        except FileNotFoundError:  # another rank removed it
+            pass
+    return removed
 
 
 def find_resumable_checkpoint(work_dir: str) -> Tuple[Optional[str], List[Tuple[str, str]]]:
     """The newest checkpoint of ``work_dir`` that reads, and the newer ones skipped as damaged (path, why).
 
-    Candidates: the file ``last_checkpoint`` names, then ``epoch_N.pth`` / ``iter_N.pth`` newest first. A run killed
+    Candidates: the file ``last_checkpoint`` names, then ``epoch_N.pth`` / ``iter_N.pth`` / ``resume_iter_N.pth``
+    (mid-epoch, :mod:`.preemption`), newest written first. A run killed
     mid-write cannot leave a truncated file (writes are atomic), but a disk that filled up or a copy that broke can.
     """
     candidates: List[str] = []
@@ -33,8 +47,9 @@ def find_resumable_checkpoint(work_dir: str) -> Tuple[Optional[str], List[Tuple[
             named = f.read().strip()
         if named:
             candidates.append(named if os.path.isabs(named) else os.path.join(work_dir, os.path.basename(named)))
-    files = glob.glob(os.path.join(work_dir, "epoch_*.pth")) + glob.glob(os.path.join(work_dir, "iter_*.pth"))
-    candidates += sorted(files, key=_progress, reverse=True)
+    files = [f for pattern in ("epoch_*.pth", "iter_*.pth", "resume_iter_*.pth")
+             for f in glob.glob(os.path.join(work_dir, pattern))]
+    candidates += sorted(files, key=_newest_first)
     skipped: List[Tuple[str, str]] = []
     seen: Set[str] = set()
     for path in candidates:

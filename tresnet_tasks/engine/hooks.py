@@ -163,7 +163,8 @@ class ConsoleHook(Hook):
 
     def after_train(self, runner) -> None:
         elapsed = _hms(time.time() - self.start) if self.start else "?"
-        self._print(f"done in {elapsed}.")
+        stopped = next((h.preempted for h in runner.hooks if getattr(h, "preempted", None)), None)
+        self._print(f"stopped on {stopped} after {elapsed}." if stopped else f"done in {elapsed}.")
         main = self._main_metric(runner)
         if main in self.best:
             best = sorted(osp.basename(p) for p in _glob(runner.work_dir, "best_*.pth"))
