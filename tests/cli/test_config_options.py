@@ -9,6 +9,7 @@ import pytest
 
 from tests.helpers import ROOT, load_tool
 from tresnet_tasks.cli.config import load_config
+from tresnet_tasks.engine.preemption import apply_fault_tolerance
 from tresnet_tasks.errors import ConfigError
 
 ALIASES = [("configs/fcos_tresnet_m_coco.py", "configs/fcos/fcos_tresnet-m_fpn_gn-head_1x_coco.py"),
@@ -28,6 +29,8 @@ def _cfg(*argv):
 def test_stable_entry_config_is_its_canonical_config(alias, canonical):
     assert os.path.isfile(os.path.join(ROOT, alias))
     got, want = _cfg(alias), load_config(os.path.join(ROOT, canonical))
+    apply_fault_tolerance(want)  # what the tool adds to every config: the resumable loop and checkpoint hook
+    assert got.train_cfg.type == "ResumableEpochBasedTrainLoop"
     got_dict, want_dict = got.to_dict(), want.to_dict()
     # only what the tool itself derives from the file name differs (the default work dir) or adds
     assert got_dict.pop("work_dir") == f"./work_dirs/{os.path.splitext(os.path.basename(alias))[0]}"

@@ -200,6 +200,10 @@ def apply_fault_tolerance(cfg, checkpoint_every: Optional[str] = None) -> None:
     if train_cfg.get("type") in _EPOCH_LOOPS or ("type" not in train_cfg and train_cfg.get("by_epoch")):
         train_cfg.pop("by_epoch", None)
         train_cfg["type"] = "ResumableEpochBasedTrainLoop"
+    elif train_cfg.get("type") not in ("ResumableEpochBasedTrainLoop", ResumableEpochBasedTrainLoop):
+        print_log(f"train_cfg {train_cfg.get('type', 'by_epoch=False')}: time and signal checkpoints are written, "
+                  "but a resume is not the exact run (only epoch-based loops seed augmentation per sample and "
+                  "resume mid-epoch)", logger="current", level=30)
     settings = dict(cfg.get("fault_tolerance") or {})
     unknown = set(settings) - {"checkpoint_every", "keep", "signals"}
     if unknown:
