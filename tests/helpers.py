@@ -8,6 +8,8 @@ import numpy as np
 from PIL import Image
 from scipy.io import savemat
 
+from tresnet_tasks.backbone.norms import randomize_norms  # noqa: F401 - shared with tools/check_gpu.py
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -81,22 +83,6 @@ def add_to_hub_cache(cache_dir, repo_id, state_dict, revision="0123456789abcdef0
         import torch
         torch.save(state_dict, path)
     return path
-
-
-def randomize_norms(model, seed=1):
-    """Non-trivial norm statistics and affine of every norm layer (any mode), seeded. Scales in [0.5, 1.5]: away
-    from In-Place ABN's zero-init scale eps, where recovering x from y divides by 1e-5 and its weight gradient loses
-    precision by design; and a wrong weight mapping cannot pass a comparison by accident. Returns the model."""
-    import torch
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if hasattr(m, "running_var") and getattr(m, "weight", None) is not None:
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
-                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
-                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
-    return model
 
 
 def _jpg(path, seed):

@@ -1,8 +1,8 @@
 """Speed and memory of TResNet implementations side by side, in one run (tresnet_tasks.benchmark does the work).
 
     python tools/benchmark.py [--models ours:tresnet_m:iabn_torch ours:tresnet_m:bn ours:tresnet_m:bn:fold \
-        timm:tresnet_m::cl timm:tresnet_m timm:resnet50::cl] [--baseline timm:tresnet_m::cl] [--size 224] [--batch 16]
-        [--device cpu] [--amp] [--warmup 2] [--repeats 5] [--no-train] [--max-batch] [--json out.json]
+        timm:tresnet_m::cl timm:tresnet_m timm:resnet50::cl] [--baseline best|SPEC] [--peer timm:tresnet_m] [--size 224]
+        [--batch 16] [--device cpu] [--amp] [--warmup 2] [--repeats 5] [--no-train] [--max-batch] [--json out.json]
     python tools/benchmark.py --task detection [--models CONFIG[@norm][,key=value][::cl] mmdet::<config> ...]
 
 Model specs: see tresnet_tasks/benchmark/specs.py (``ours:<variant>:<norm>[:<options>]``, ``timm:<name>[::<options>]``
@@ -11,21 +11,23 @@ with options cl, fold, compile, onnx, bf16 joined by '+'; detection ``CONFIG[@no
 Each network lives in its own process (clean peak memory); repeats are interleaved across networks, so drifts of a
 shared machine move all rows alike. Reports medians of inference and training images/s, bytes saved for backward
 per image, the peak memory of one training step per image, peak RSS (CPU) or peak allocated memory and max batch
-(GPU, --max-batch), and ratios to the baseline row.
+(GPU, --max-batch), and ratios to the baseline row: by default the fastest form of the peer on this machine
+(tresnet_tasks/benchmark/baseline.py), named under the table with the CPU, its vector capability, the threads and
+the machine's measured fp32 GEMM peak.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import platform
 from typing import Dict, List
 
 import torch
 
+from tresnet_tasks.benchmark.baseline import BEST, DEFAULT_DET_PEER, DEFAULT_PEER, peer_forms, pick_fastest
+from tresnet_tasks.benchmark.peak import gemm_peak_gflops, machine_line
 from tresnet_tasks.benchmark.report import add_ratios, plot_ratios, render
 from tresnet_tasks.benchmark.run import measure_all
-from tresnet_tasks.benchmark.specs import (DEFAULT_BASELINE, DEFAULT_DET_BASELINE, DEFAULT_DET_MODELS,
-                                           DEFAULT_MODELS, parse_spec)
+from tresnet_tasks.benchmark.specs import DEFAULT_DET_MODELS, DEFAULT_MODELS, parse_spec
 from tresnet_tasks.cli.args import clear_errors
 from tresnet_tasks.cli.config import require_detection
 
@@ -36,9 +38,11 @@ def parse_args(argv=None):
                    help="detection: MMDetection configs side by side (CONFIG[@norm][::cl] or mmdet::<config in mmdet>)")
     p.add_argument("--models", nargs="+", default=None,
                    help=f"default: {' '.join(DEFAULT_MODELS)}; detection: {' '.join(DEFAULT_DET_MODELS)}")
-    p.add_argument("--baseline", default=None,
-                   help="the row ratios are taken against (default: timm's tresnet_m in channels_last; detection: "
-                        "mmdet's FCOS-R50 in channels_last)")
+    p.add_argument("--baseline", default=BEST,
+                   help="the row ratios are taken against; 'best' (default): the fastest form of --peer on this "
+                        "machine (NCHW or channels_last; compiled too where one of ours is), measured in this run")
+    p.add_argument("--peer", default=None,
+                   help=f"the network we compare with (default {DEFAULT_PEER}; detection {DEFAULT_DET_PEER})")
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--det-size", type=int, nargs=2, default=[800, 1333], metavar=("H", "W"),
                    help="detection input size before padding to 32 (default 800 1333, the configs' test scale)")
@@ -65,7 +69,7 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     det = args.task == "detection"
     args.models = args.models or (DEFAULT_DET_MODELS if det else DEFAULT_MODELS)
-    args.baseline = args.baseline or (DEFAULT_DET_BASELINE if det else DEFAULT_BASELINE)
+    args.peer = args.peer or (DEFAULT_DET_PEER if det else DEFAULT_PEER)
     args.batch = args.batch or (2 if det else 16)
     return args
 
@@ -76,26 +80,33 @@ def main(argv=None) -> List[Dict]:
         if args.task == "detection":
             require_detection("--task detection")
         specs = [parse_spec(args.task, m) for m in args.models]
+        forms = peer_forms(args.task, args.peer, specs) if args.baseline == BEST else []
+        specs += [parse_spec(args.task, f) for f in forms if f not in args.models]
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
+    peak = gemm_peak_gflops(device.type if device.type == "cpu" else str(device))  # before the workers start
     torch.manual_seed(0)
     rows = measure_all(specs, args, device)
+    choice = None
+    if forms:
+        args.baseline, choice = pick_fastest(rows, forms)
     for row in rows:
         print("[benchmark] " + ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
                                          for k, v in row.items()), flush=True)
     add_ratios(rows, args.baseline)
-    machine = (torch.cuda.get_device_name(device) if device.type == "cuda"
-               else f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads")
+    machine = machine_line(device, peak)
     size = "x".join(map(str, args.det_size)) if args.task == "detection" else f"{args.size}px"
     print(f"\n{size}, batch {args.batch}, {'AMP' if args.amp else 'fp32'}, {machine}, torch {torch.__version__}, "
           f"median of {args.repeats} after {args.warmup} warm-up\n")
     print(f"ratio = value / value of the baseline row ({args.baseline})")
+    if choice:
+        print(choice)
     print(render(rows))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"settings": vars(args), "machine": machine, "torch": torch.__version__, "rows": rows}, f,
-                      indent=1)
+            json.dump({"settings": vars(args), "machine": machine, "peak_gflops": peak, "baseline": args.baseline,
+                       "baseline_choice": choice, "torch": torch.__version__, "rows": rows}, f, indent=1)
     if args.plot:
         chart = plot_ratios(rows, args.baseline, args.plot, f"{size}, batch {args.batch}, {machine}")
         print(f"[benchmark] chart: {chart}")

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 
-from tresnet_tasks.cli.args import add_trust_arg, clear_errors
+from tresnet_tasks.cli.args import add_bf16_arg, add_trust_arg, clear_errors
 from tresnet_tasks.cli.infer import run
+from tresnet_tasks.engine.precision import check_bf16_pays
 from tresnet_tasks.registry import register_all_modules
 
 
@@ -25,7 +26,7 @@ def parse_args(argv=None):
     p.add_argument("--out-dir", default="outputs/infer")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     p.add_argument("--batch-size", type=int, default=None, help="default: 1 (detection), 16 (classification)")
-    p.add_argument("--bf16", action="store_true", help="network in bfloat16 autocast (outputs in float32)")
+    add_bf16_arg(p)
     p.add_argument("--verbose", action="store_true", help="print everything mmengine logs")
     det = p.add_argument_group("detection")
     det.add_argument("--score-thr", type=float, default=0.3, help="draw boxes scoring at least this")
@@ -41,6 +42,8 @@ def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
     with clear_errors("infer"):
+        if args.bf16 and (args.device or "cpu").startswith("cpu"):
+            check_bf16_pays("--bf16", force=args.bf16 == "force")
         return run(args)
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import os.path as osp
 
-from tresnet_tasks.cli.args import (add_common_args, apply_common_args, check_named_checkpoint, clear_errors,
-                                    parse_tool_args)
+from tresnet_tasks.cli.args import (add_bf16_arg, add_common_args, apply_common_args, check_named_checkpoint,
+                                    clear_errors, parse_tool_args)
 from tresnet_tasks.cli.config import load_config
 from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
 from tresnet_tasks.engine.hooks import ConsoleHook
 from tresnet_tasks.engine.output import Console, library_stdout_to_log
 from tresnet_tasks.engine.runner import ConsoleRunner
-from tresnet_tasks.engine.precision import enable_bf16
+from tresnet_tasks.engine.precision import check_bf16_pays, enable_bf16
 from tresnet_tasks.errors import ConfigError
 from tresnet_tasks.registry import register_all_modules
 from tresnet_tasks.visualization.coco_ap import draw_per_category_ap
@@ -33,13 +33,13 @@ def parse_args(argv=None):
     parser.add_argument("--wait-time", type=float, default=2, help="the interval of show (s)")
     parser.add_argument("--verbose", action="store_true",
                         help="print everything mmengine logs (the log file in the work dir always has it)")
-    parser.add_argument("--bf16", action="store_true",
-                        help="run the network in bfloat16 autocast (CPUs with AVX-512 BF16/AMX: about 2x); "
-                             "post-processing and metrics stay in float32")
+    add_bf16_arg(parser, "run the network in bfloat16 autocast (post-processing and metrics stay in float32)")
     return parse_tool_args(parser, argv)
 
 
 def build_cfg(args):
+    if args.bf16:
+        check_bf16_pays("--bf16", force=args.bf16 == "force")
     cfg = apply_common_args(load_config(args.config, args.cfg_options), args)
     check_named_checkpoint(args, args.checkpoint)
     cfg.load_from = args.checkpoint

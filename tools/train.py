@@ -1,7 +1,8 @@
 """Train any config of this project with mmengine (arguments as MMDetection's tools/train.py).
 
-    python tools/train.py configs/fcos_tresnet_m_coco.py [--work-dir DIR] [--amp] [--auto-scale-lr] [--weights FILE]
-        [--resume [CKPT]] [--checkpoint-every 30m] [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
+    python tools/train.py configs/fcos_tresnet_m_coco.py [--work-dir DIR] [--amp] [--bf16 [force]] [--auto-scale-lr]
+        [--weights FILE] [--resume [CKPT]] [--checkpoint-every 30m] [--cfg-options k=v ...]
+        [--launcher none|pytorch|slurm|mpi]
 
 Exit codes: 0 done; 2 a clear error (one line); 75 stopped on a warning signal (SIGTERM/SIGUSR1) after writing a
 resumable checkpoint: run the same command with --resume (tools/slurm_train.sh requeues the job by itself).
@@ -15,8 +16,8 @@ import sys
 
 import torch
 
-from tresnet_tasks.cli.args import (add_common_args, apply_common_args, apply_trust, check_named_checkpoint, clear_errors,
-                                    parse_tool_args)
+from tresnet_tasks.cli.args import (add_bf16_arg, add_common_args, apply_common_args, apply_trust,
+                                    check_named_checkpoint, clear_errors, parse_tool_args)
 from tresnet_tasks.cli.config import load_config, set_pretrained_weights
 from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
 from tresnet_tasks.engine.checkpoint import (find_resumable_checkpoint, install_atomic_checkpoint_writes,
@@ -26,7 +27,7 @@ from tresnet_tasks.engine.output import library_stdout_to_log
 from tresnet_tasks.engine.preemption import (EXIT_PREEMPTED, apply_fault_tolerance, preempted_by,
                                              restarted_by_scheduler)
 from tresnet_tasks.engine.runner import ConsoleRunner
-from tresnet_tasks.engine.precision import enable_bf16
+from tresnet_tasks.engine.precision import check_bf16_pays, enable_bf16
 from tresnet_tasks.errors import CheckpointNotFoundError, ConfigError
 from tresnet_tasks.fileio import mark_found_automatically
 from tresnet_tasks.registry import register_all_modules
@@ -38,7 +39,10 @@ def parse_args(argv=None):
     add_common_args(parser)
     parser.add_argument("--amp", action="store_true", default=False,
                         help="automatic mixed precision: float16 with a loss scaler on GPU; bfloat16 autocast of the "
-                             "network on a CPU-only machine (losses in float32, no scaler)")
+                             "network on a CPU-only machine (losses in float32, no scaler; refused on a CPU without "
+                             "native bfloat16 unless --bf16 force)")
+    add_bf16_arg(parser, "bfloat16: on a CPU-only machine the network in bfloat16 autocast (as --amp there); on GPU "
+                         "AMP in bfloat16")
     parser.add_argument("--auto-scale-lr", action="store_true",
                         help="scale the learning rate linearly by (GPUs x batch per GPU) / auto_scale_lr.base_batch_size")
     parser.add_argument("--tensorboard", action="store_true",
@@ -62,9 +66,10 @@ def build_cfg(args):
     if args.weights:
         check_named_checkpoint(args, args.weights)
         set_pretrained_weights(cfg, args.weights)
-    if args.amp and not torch.cuda.is_available():
-        pass  # CPU: bfloat16 autocast of the network, applied to the built model in main()
-    elif args.amp:
+    if (args.amp or args.bf16) and not torch.cuda.is_available():
+        # CPU: bfloat16 autocast of the network, applied to the built model in main(), where it pays
+        check_bf16_pays("--bf16" if args.bf16 else "--amp", force=args.bf16 == "force")
+    elif args.amp or args.bf16:
         wrapper = cfg.optim_wrapper.get("type", "OptimWrapper")
         amp_of = {"OptimWrapper": "AmpOptimWrapper", "GuardedOptimWrapper": "GuardedAmpOptimWrapper",
                   "AmpOnGpuOptimWrapper": "GuardedAmpOptimWrapper"}
@@ -75,6 +80,8 @@ def build_cfg(args):
         else:
             cfg.optim_wrapper.type = amp_of[wrapper]
             cfg.optim_wrapper.loss_scale = "dynamic"
+        if args.bf16:
+            cfg.optim_wrapper.dtype = "bfloat16"
     if args.tensorboard:
         add_tensorboard(cfg)
     if args.auto_scale_lr:
@@ -145,7 +152,7 @@ def main(argv=None):
         from mmengine.registry import RUNNERS
         cfg.verbose = args.verbose
         runner = ConsoleRunner.from_cfg(cfg) if "runner_type" not in cfg else RUNNERS.build(cfg)
-        if args.amp and not torch.cuda.is_available():
+        if (args.amp or args.bf16) and not torch.cuda.is_available():
             enable_bf16(runner.model, tool="train")
         runner.register_hook(PlotHook())
         runner.register_hook(LabelStatsHook())

@@ -17,9 +17,10 @@ from tests.helpers import randomize_norms
 LAYERS = dict(layers=(2, 2, 3, 2), width=0.25)  # identity-shortcut chains in every stage
 
 
-def _pair(norm, dtype=torch.float64):
+def _pair(norm, dtype=torch.float64, channels_last=True):
     torch.manual_seed(0)
-    lean = create_tresnet("tresnet_m", num_classes=5, norm=norm, lean_memory=True, **LAYERS).to(dtype)
+    lean = create_tresnet("tresnet_m", num_classes=5, norm=norm, lean_memory=True, channels_last=channels_last,
+                          **LAYERS).to(dtype)
     randomize_norms(lean)
     plain = copy.deepcopy(lean)
     plain.lean_memory = False
@@ -33,11 +34,15 @@ def _grads(model, x, w):
     return y.detach(), x.grad, {n: p.grad for n, p in model.named_parameters()}
 
 
+@pytest.mark.parametrize("channels_last", [True, False], ids=["nhwc", "nchw"])
 @pytest.mark.parametrize("norm", ["iabn_torch", pytest.param("iabn", marks=pytest.mark.skipif(
     not iabn_available(), reason="inplace_abn backend not built"))])
-def test_lean_equals_plain_outputs_gradients_and_statistics(norm):
+def test_lean_equals_plain_outputs_gradients_and_statistics(norm, channels_last):
+    """In both memory formats (channels_last='auto' picks NCHW on x86 CPUs without AVX-512)."""
     dtype = torch.float64 if norm == "iabn_torch" else torch.float32  # the library kernel is float32 only
-    lean, plain = _pair(norm, dtype)
+    lean, plain = _pair(norm, dtype, channels_last)
+    assert lean.body.conv1.conv.weight.is_contiguous(
+        memory_format=torch.channels_last if channels_last else torch.contiguous_format)
     x = torch.rand(3, 3, 64, 64, dtype=dtype)
     w = torch.randn(3, 5, dtype=dtype)
     y1, gx1, g1 = _grads(lean, x, w)
@@ -165,14 +170,16 @@ def test_in_place_change_of_any_kept_tensor_is_still_detected():
         y.backward()
 
 
-@pytest.mark.parametrize("norm,recompute_convs", [("bn", True), ("iabn_torch", True), ("bn", False)])
-def test_frozen_statistics_training_is_lean_with_equal_gradients(norm, recompute_convs):
+@pytest.mark.parametrize("norm,recompute_convs,channels_last", [
+    ("bn", True, True), ("iabn_torch", True, True), ("bn", False, True), ("bn", True, False), ("iabn_torch", True, False)])
+def test_frozen_statistics_training_is_lean_with_equal_gradients(norm, recompute_convs, channels_last):
     """MMDetection's frozen-statistics training (norm_eval, frozen_stages=1): the norms are folded into the convs and
-    the SE outputs are kept as recipes; gradients equal the plain path's in float64, fewer bytes are kept."""
+    the SE outputs are kept as recipes; gradients equal the plain path's in float64, fewer bytes are kept; in both
+    memory formats."""
     from tresnet_tasks.detection import TResNetBackbone
     torch.manual_seed(0)
     lean = TResNetBackbone(arch="m", norm=norm, frozen_stages=1, norm_eval=True, recompute_convs=recompute_convs,
-                           **LAYERS).double()
+                           channels_last=channels_last, **LAYERS).double()
     randomize_norms(lean)
     lean.train()
     plain = copy.deepcopy(lean)

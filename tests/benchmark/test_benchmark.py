@@ -56,7 +56,10 @@ def test_tool_runs_and_ratios_are_computed_from_measurements(tmp_path):
                     "--plot", str(tmp_path / "b.png"))
     data = json.loads(out.read_text())
     rows = {r["model"]: r for r in data["rows"]}
-    base = rows["timm:tresnet_m::cl"]  # the default baseline: the peer in channels_last
+    # the default baseline: the peer's fastest form here, both forms measured in this run
+    assert {"timm:tresnet_m::cl", "timm:tresnet_m"} <= set(rows) and data["baseline"] in rows
+    assert data["baseline"] in data["baseline_choice"] and data["peak_gflops"] > 0
+    base = rows[data["baseline"]]
     ours = rows["ours:tresnet_m:iabn_torch"]
     for key in ("infer_img_s", "train_img_s", "saved_MB_per_img", "step_peak_MB"):
         assert ours[f"{key}_ratio"] == ours[key] / base[key]
@@ -68,7 +71,8 @@ def test_tool_runs_and_ratios_are_computed_from_measurements(tmp_path):
     assert ours["infer_gflop_s"] == pytest.approx(ours["infer_img_s"] * ours["gflop_per_img"])
     # In-Place ABN + recomputed residuals keep well under timm's bytes for backward
     assert ours["saved_MB_per_img"] < 0.7 * base["saved_MB_per_img"]
-    assert "| ours:tresnet_m:iabn_torch |" in proc.output
+    assert "| ours:tresnet_m:iabn_torch |" in proc.output and "fp32 GEMM peak" in proc.output
+    assert f"baseline {data['baseline']}: the fastest form of the peer on this machine" in proc.output
     from PIL import Image
     with Image.open(tmp_path / "b.png") as im:  # the ratio columns as a chart
         assert im.format == "PNG" and im.size[0] >= 600
@@ -117,3 +121,43 @@ def test_detection_benchmark_runs_on_tiny_configs(tmp_path):
     # frozen statistics: recomputing the bottlenecks' conv1 in backward keeps less, and the step counts that work
     assert recompute["backbone_saved_MB_per_img"] < plain["backbone_saved_MB_per_img"]
     assert recompute["train_gflop_per_img"] > plain["train_gflop_per_img"]
+
+
+@pytest.mark.parametrize("nchw_s,cl_s,expected", [(0.5, 1.0, "timm:tresnet_m"), (1.0, 0.5, "timm:tresnet_m::cl")])
+def test_the_baseline_is_the_peers_fastest_form(monkeypatch, nchw_s, cl_s, expected):
+    """A stub timer: seconds per call fixed per form; the faster form becomes the baseline, whichever it is."""
+    from argparse import Namespace
+    from tresnet_tasks.benchmark import baseline, run
+    from tresnet_tasks.benchmark.specs import parse_spec
+    seconds = {"ours:tresnet_m:bn": 0.7, "timm:tresnet_m": nchw_s, "timm:tresnet_m::cl": cl_s}
+
+    class StubBench:
+        def __init__(self, spec, args, device):
+            self.spec = spec
+
+        def call(self, phase):
+            return seconds[self.spec.text] if phase in ("infer", "train") else {}
+
+    monkeypatch.setattr(run, "make_bench", StubBench)
+    specs = [parse_spec("classification", "ours:tresnet_m:bn")]
+    forms = baseline.peer_forms("classification", "timm:tresnet_m", specs)
+    assert forms == ["timm:tresnet_m", "timm:tresnet_m::cl"]
+    specs += [parse_spec("classification", f) for f in forms]
+    args = Namespace(same_process=True, no_infer=False, no_train=False, warmup=1, repeats=3, batch=4, flops=False,
+                     task="classification")
+    rows = run.measure_all(specs, args, torch.device("cpu"))
+    best, line = baseline.pick_fastest(rows, forms)
+    assert best == expected and line.startswith(f"baseline {expected}: the fastest form")
+    assert f"timm:tresnet_m {4 / nchw_s:.3g}" in line  # each form's speed named
+    # compiled candidates join where one of ours is compiled; detection compares the two memory formats
+    assert len(baseline.peer_forms("classification", "timm:tresnet_m",
+                                   [parse_spec("classification", "ours:tresnet_m:bn:compile")])) == 4
+    assert baseline.peer_forms("detection", "mmdet::x.py", []) == ["mmdet::x.py", "mmdet::x.py::cl"]
+
+
+def test_the_peak_measure_gives_a_positive_figure_here():
+    from tresnet_tasks.benchmark.peak import gemm_peak_gflops, machine_line
+    peak = gemm_peak_gflops(n=512, repeats=2)
+    assert peak > 0
+    line = machine_line(torch.device("cpu"), peak)
+    assert torch.backends.cpu.get_cpu_capability() in line and "threads" in line and "GFLOP/s" in line

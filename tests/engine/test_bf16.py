@@ -6,7 +6,9 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from tests.helpers import run_tool
+from tests.helpers import load_tool, run_tool
+from tresnet_tasks.engine import precision
+from tresnet_tasks.errors import ConfigError
 from tresnet_tasks.classification import TResNetClassifier
 from tresnet_tasks.data.synthetic import make_cifar_pickles, make_shapes_coco
 from tresnet_tasks.engine.precision import enable_bf16, to_float32
@@ -80,12 +82,43 @@ def test_tools_bf16_flags_run(tmp_path):
     root = make_shapes_coco(str(tmp_path / "det"), num_train=8, num_val=4, size=128)
     opts = ["--cfg-options", f"data_root={root}/", "train_cfg.max_epochs=1", "param_scheduler.1.end=1"]
     run_tool("tools/train.py", DET_DEMO, "--work-dir", str(tmp_path / "w"), *opts)
-    out = run_tool("tools/test.py", DET_DEMO, str(tmp_path / "w" / "epoch_1.pth"), "--bf16", "--work-dir",
+    force = [] if precision.bf16_is_fast_here() else ["force"]  # the mechanics, on any CPU
+    out = run_tool("tools/test.py", DET_DEMO, str(tmp_path / "w" / "epoch_1.pth"), "--bf16", *force, "--work-dir",
                    str(tmp_path / "t"), *opts[:2]).output
     # a 1-epoch model may detect nothing: then the line says box mAP 0.0 and why
     assert "test: bfloat16 autocast for the network" in out and "[test] coco/bbox_mAP" in out
     cifar = make_cifar_pickles(str(tmp_path / "cifar"), 10, num_train=64, num_test=32)
-    out = run_tool("tools/train.py", CLS_DEMO, "--amp", "--work-dir", str(tmp_path / "c"), "--cfg-options",
+    out = run_tool("tools/train.py", CLS_DEMO, "--amp", *(["--bf16", "force"] if force else []), "--work-dir", str(tmp_path / "c"), "--cfg-options",
                    f"data_root={cifar}/", "train_cfg.max_epochs=1", "param_scheduler.0.end=1").output
     assert "train: bfloat16 autocast for the network" in out and (tmp_path / "c" / "epoch_1.pth").is_file()
     assert "non-finite" not in out
+
+
+# -- bfloat16 only where it pays -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("flags,native", [
+    (" fpu sse2 avx avx2 fma ", False),                       # AMD EPYC / Intel without AVX-512 BF16
+    (" avx2 avx512f avx512bw avx512vl ", False),              # AVX-512 without BF16 (Skylake-SP): emulated too
+    (" avx2 avx512f avx512_bf16 ", True),                     # Cooper Lake, Zen 4
+    (" avx512f avx512_bf16 amx_bf16 amx_tile ", True),        # Sapphire Rapids
+    (" fp asimd evtstrm aes sha2 crc32 bf16 i8mm ", True),    # Arm (Graviton 3, Neoverse V1)
+])
+def test_native_bfloat16_is_read_from_the_cpu_flags(monkeypatch, flags, native):
+    monkeypatch.setattr(precision, "cpu_flags", lambda: flags)
+    assert precision.bf16_is_fast_here() is native
+
+
+def test_bf16_on_a_cpu_without_native_bfloat16_is_refused_unless_forced(monkeypatch, tmp_path):
+    monkeypatch.setattr(precision, "bf16_is_fast_here", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    train, test = load_tool("tools/train.py"), load_tool("tools/test.py")
+    ckpt = tmp_path / "c.pth"
+    ckpt.write_bytes(b"")
+    for tool, argv, option in ((train, [CLS_DEMO, "--amp"], "--amp"), (train, [CLS_DEMO, "--bf16"], "--bf16"),
+                               (test, [CLS_DEMO, str(ckpt), "--bf16"], "--bf16")):
+        with pytest.raises(ConfigError, match=rf"^{option}: this CPU \(.*\) has no native bfloat16 .* about 8x "
+                                              rf"slower .*leave out {option}, or add --bf16 force to run it anyway$"):
+            tool.build_cfg(tool.parse_args(argv))
+    assert train.build_cfg(train.parse_args([CLS_DEMO, "--amp", "--bf16", "force"])) is not None
+    assert test.build_cfg(test.parse_args([CLS_DEMO, str(ckpt), "--bf16", "force"])) is not None
+    monkeypatch.setattr(precision, "bf16_is_fast_here", lambda: True)
+    assert train.build_cfg(train.parse_args([CLS_DEMO, "--amp"])) is not None

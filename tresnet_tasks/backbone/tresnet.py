@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 
 from ..errors import ConfigError, InputSizeError
 from . import lean
+from .memory_format import resolve_channels_last
 from .layers import ConvNormAct, ShortcutPool, SpaceToDepth, SqueezeExcite
 from .norms import is_norm_act, resolve_norm
 
@@ -140,7 +141,8 @@ class TResNet(nn.Module):
         drop_rate: dropout before the linear head.
         arch: the variant's name, reported in errors and on the console.
         input_multiple: H and W must be multiples of this (32 for dense heads; 4 is enough for the network).
-        channels_last: keep weights and inputs in NHWC (what oneDNN and cuDNN run fastest).
+        channels_last: keep weights and inputs in NHWC (what cuDNN and oneDNN on AVX-512 run fastest); ``'auto'``:
+            per machine (:mod:`.memory_format`: NCHW on x86 CPUs without AVX-512).
         lean_memory: keep cheap activations as recipes in training (:mod:`.lean`, its table says which); None: on
             for the In-Place ABN modes and for frozen norm statistics.
         recompute_convs: with frozen norm statistics and lean memory, recompute each bottleneck's 1x1 conv1 output
@@ -152,12 +154,12 @@ class TResNet(nn.Module):
 
     def __init__(self, spec: TResNetSpec, num_classes: int = 1000, norm: str = "auto", in_chans: int = 3,
                  drop_rate: float = 0.0, arch: str = "custom", input_multiple: int = 32,
-                 channels_last: bool = True, lean_memory: Optional[bool] = None, features_only: bool = False,
+                 channels_last: Union[bool, str] = True, lean_memory: Optional[bool] = None, features_only: bool = False,
                  recompute_convs: bool = True, norm_eval: bool = False):
         super().__init__()
         # channels_last (NHWC) is what oneDNN (CPU) and cuDNN tensor cores (GPU, AMP) run fastest; inputs are
         # converted in forward (a no-op when they already are), weights at construction
-        self.channels_last = channels_last
+        self.channels_last = channels_last = resolve_channels_last(channels_last)
         if input_multiple % 4 != 0 or input_multiple <= 0:
             raise ConfigError(f"input_multiple must be a positive multiple of 4 (SpaceToDepth), got {input_multiple}")
         # 32 keeps every stage an exact /2 of the previous one (what dense heads expect); the network itself runs

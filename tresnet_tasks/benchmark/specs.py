@@ -22,17 +22,14 @@ OPTIONS = ("cl", "fold", "compile", "bf16", "onnx")
 INFERENCE_ONLY = {"fold", "bf16", "onnx"}
 NORMS = ("bn", "iabn", "iabn_torch", "auto")
 
-# The peer at its best: timm in channels_last (oneDNN's and cuDNN's fast layout) is the baseline; timm in NCHW
-# (timm's default) stays as a labelled reference row. Detection: mmdet's FCOS-R50 in channels_last (TResNet converts
-# its inputs to channels_last itself, so the FPN and head after it run NHWC as well).
+# The peer's rows: timm's tresnet_m in channels_last and in NCHW (its default), and ResNet50 for scale; the baseline
+# is the peer's fastest form on the machine (baseline.py). Detection: mmdet's FCOS-R50 in both forms (TResNet
+# converts its inputs to channels_last itself, so the FPN and head after it run NHWC as well).
 DEFAULT_MODELS = ["ours:tresnet_m:iabn_torch", "ours:tresnet_m:bn", "ours:tresnet_m:bn:fold",
                   "timm:tresnet_m::cl", "timm:tresnet_m", "timm:resnet50::cl"]
-DEFAULT_BASELINE = "timm:tresnet_m::cl"
 DEFAULT_DET_MODELS = ["configs/fcos/fcos_tresnet-m_fpn_gn-head_1x_coco.py@iabn_torch",
                       "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py::cl",
                       "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py"]
-DEFAULT_DET_BASELINE = "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py::cl"
-
 
 @dataclass(frozen=True)
 class ModelSpec:

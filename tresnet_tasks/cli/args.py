@@ -23,6 +23,13 @@ def add_common_args(parser) -> None:
     add_trust_arg(parser)
 
 
+def add_bf16_arg(parser, what: str = "run the network in bfloat16 autocast (outputs in float32)") -> None:
+    """``--bf16`` or ``--bf16 force``: refused on a CPU without native bfloat16 unless forced."""
+    parser.add_argument("--bf16", nargs="?", const="on", choices=["on", "force"], default=None,
+                        help=f"{what}; CPUs with AVX-512 BF16/AMX: about 2x. Refused on a CPU without native "
+                             "bfloat16 (emulated there, about 8x slower); '--bf16 force' runs it anyway")
+
+
 def parse_tool_args(parser, argv=None):
     """Parse; ``--local-rank`` (older launchers) becomes ``LOCAL_RANK`` unless torchrun already set it."""
     args = parser.parse_args(argv)

@@ -2,7 +2,7 @@
 behind mmdet's backbone interface (stage outputs, frozen stages, ``norm_eval``); no second implementation."""
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 from mmdet.registry import MODELS
@@ -34,15 +34,21 @@ class TResNetBackbone(BaseModule):
             ``norm_eval``; the table in :mod:`tresnet_tasks.backbone.lean` says what each mechanism keeps).
         recompute_convs: with ``norm_eval``, recompute each bottleneck's 1x1 conv1 output in backward instead of
             keeping it (default; ``False``: a few % faster steps, about a sixth more backbone memory).
+        channels_last: ``'auto'`` (default): NHWC on GPU machines and AVX-512 CPUs, NCHW on x86 CPUs without
+            AVX-512, where oneDNN's NHWC convolution backward is slow (:mod:`tresnet_tasks.backbone.memory_format`;
+            ``TRESNET_CHANNELS_LAST=0|1`` overrides); ``True`` / ``False`` to fix it. The FPN and head run in the
+            layout the backbone hands them.
     """
 
     def __init__(self, arch: str = "m", out_indices: Sequence[int] = (1, 2, 3), frozen_stages: int = -1,
                  norm_eval: bool = False, norm: str = "auto", layers: Optional[Sequence[int]] = None,
                  width: Optional[float] = None, sync_norm: bool = False, init_cfg: Optional[dict] = None,
-                 lean_memory: Optional[bool] = None, recompute_convs: bool = True):
+                 lean_memory: Optional[bool] = None, recompute_convs: bool = True,
+                 channels_last: Union[bool, str] = "auto"):
         super().__init__(init_cfg=init_cfg)
         self.net = build_backbone(arch, norm=norm, layers=layers, width=width, sync_norm=sync_norm,
-                                  lean_memory=lean_memory, recompute_convs=recompute_convs, norm_eval=norm_eval)
+                                  lean_memory=lean_memory, recompute_convs=recompute_convs, norm_eval=norm_eval,
+                                  channels_last=channels_last)
         if not out_indices or not all(0 <= i <= 3 for i in out_indices):
             raise ConfigError(f"out_indices must be a non-empty subset of 0..3, got {out_indices}")
         if not -1 <= frozen_stages <= 4:

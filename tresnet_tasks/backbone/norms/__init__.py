@@ -83,6 +83,24 @@ def convert_norm(model: nn.Module, norm: str, sync: bool = False) -> nn.Module:
     return model
 
 
+def randomize_norms(model: nn.Module, seed: int = 1) -> nn.Module:
+    """Non-trivial statistics and affine in every norm layer (any mode), seeded, for parity checks (tests and
+    ``tools/check_gpu.py``). Scales in [0.5, 1.5]: away from In-Place ABN's zero-init scale eps, where recovering x
+    from y divides by 1e-5 and its weight gradient loses precision by design; and a wrong weight mapping cannot pass
+    a comparison by accident. Returns the model."""
+    import torch
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if hasattr(m, "running_var") and getattr(m, "weight", None) is not None:
+                for t, draw in ((m.running_var, lambda s: torch.rand(s, generator=g) + 0.5),
+                                (m.running_mean, lambda s: torch.randn(s, generator=g) * 0.1),
+                                (m.bias, lambda s: torch.randn(s, generator=g) * 0.1),
+                                (m.weight, lambda s: torch.rand(s, generator=g) + 0.5)):
+                    t.copy_(draw(t.shape).to(t))
+    return model
+
+
 __all__ = ["NORM_MODES", "ACTIVATIONS", "Activation", "activate", "init_activation", "is_leaky", "BatchNormAct2d",
            "SyncBatchNormAct2d", "InPlaceABNTorch", "iabn_available", "resolve_norm", "make_norm_act",
-           "is_norm_act", "convert_norm"]
+           "is_norm_act", "convert_norm", "randomize_norms"]

@@ -1,0 +1,48 @@
+"""The machine's fp32 ceiling, measured where the benchmark runs: what every "% of peak" figure divides by.
+
+A large float32 matrix product through torch (oneDNN/MKL on x86, OpenBLAS/ACL on Arm, cuBLAS on GPU) reaches
+85-95 % of a core's FMA throughput, works on any CPU torch runs on and needs no compiler. ``tools/cpu_peak_flops.c``
+measures the bare FMA ceiling instead (a few percent higher).
+"""
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+import torch
+
+from ..engine.precision import cpu_description
+
+
+def gemm_peak_gflops(device: str = "cpu", n: int = 2048, repeats: int = 5, threads: Optional[int] = None) -> float:
+    """Best of ``repeats`` ``n x n @ n x n`` float32 products, in GFLOP/s (2 n^3 operations each)."""
+    old = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        a = torch.randn(n, n, device=device)
+        b = torch.randn(n, n, device=device)
+        out = torch.empty(n, n, device=device)
+        torch.mm(a, b, out=out)  # warm-up: library initialisation, page faults
+        best = float("inf")
+        for _ in range(repeats):
+            if device != "cpu":
+                torch.cuda.synchronize(device)
+            t0 = time.perf_counter()
+            torch.mm(a, b, out=out)
+            if device != "cpu":
+                torch.cuda.synchronize(device)
+            best = min(best, time.perf_counter() - t0)
+        return 2 * n ** 3 / best / 1e9
+    finally:
+        torch.set_num_threads(old)
+
+
+def machine_line(device: torch.device, peak_gflops: Optional[float]) -> str:
+    """What every table names: the processor (CPU model and torch's vector capability, or the GPU), the threads,
+    and the measured fp32 peak."""
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    else:
+        name = f"{cpu_description()}, {torch.get_num_threads()} threads"
+    return name + (f", fp32 GEMM peak {peak_gflops:.0f} GFLOP/s" if peak_gflops else "")
