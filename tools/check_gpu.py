@@ -1,7 +1,7 @@
 """Self-check of a GPU node (or, with --device cpu, of this machine through the same code): correctness of every
 path, then speed and memory against the peers. One table on the console, every row in the JSON.
 
-    python tools/check_gpu.py                        # on a GPU node: under 8 minutes on one GPU
+    python tools/check_gpu.py                        # on a GPU node (sized for minutes; not yet timed on a GPU)
     python tools/check_gpu.py --device cpu --quick   # the same checks on the CPU, small sizes (what the tests run)
     python tools/check_gpu.py --json work_dirs/check_gpu.json --skip-throughput
 
@@ -31,7 +31,8 @@ from tresnet_tasks.engine.precision import bf16_is_fast_here
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+                   help="cuda (default where a GPU is seen), cuda:N, or cpu")
     p.add_argument("--quick", action="store_true",
                    help="small sizes and few repeats (classification 64 px, batch 4; detection 256x256): the "
                         "mechanics in minutes on a CPU; figures not comparable with the full run")

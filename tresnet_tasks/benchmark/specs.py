@@ -23,8 +23,8 @@ INFERENCE_ONLY = {"fold", "bf16", "onnx"}
 NORMS = ("bn", "iabn", "iabn_torch", "auto")
 
 # The peer's rows: timm's tresnet_m in channels_last and in NCHW (its default), and ResNet50 for scale; the baseline
-# is the peer's fastest form on the machine (baseline.py). Detection: mmdet's FCOS-R50 in both forms (TResNet
-# converts its inputs to channels_last itself, so the FPN and head after it run NHWC as well).
+# is the peer's fastest form on the machine (baseline.py). Detection: mmdet's FCOS-R50 in both forms (TResNet picks
+# its memory format per machine, backbone/memory_format.py, and the FPN and head after it run in the same one).
 DEFAULT_MODELS = ["ours:tresnet_m:iabn_torch", "ours:tresnet_m:bn", "ours:tresnet_m:bn:fold",
                   "timm:tresnet_m::cl", "timm:tresnet_m", "timm:resnet50::cl"]
 DEFAULT_DET_MODELS = ["configs/fcos/fcos_tresnet-m_fpn_gn-head_1x_coco.py@iabn_torch",

@@ -95,33 +95,30 @@ def check_bf16_pays(option: str, force: bool = False) -> None:
                       f"CPU); leave out {option}, or add --bf16 force to run it anyway")
 
 
-def cpu_flags() -> str:
-    """The CPU's feature flags as /proc/cpuinfo lists them (x86 'flags', Arm 'Features'); '' where unreadable."""
+def _cpuinfo(*keys: str) -> str:
+    """The first /proc/cpuinfo value under any of ``keys``; '' where there is none or the file is unreadable."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            lines = f.read().splitlines()
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() in keys:
+                    return value.strip()
     except OSError:
-        return ""
-    for line in lines:
-        key, _, value = line.partition(":")
-        if key.strip() in ("flags", "Features"):
-            return f" {value.strip()} "
+        pass
     return ""
+
+
+def cpu_flags() -> str:
+    """The CPU's feature flags as /proc/cpuinfo lists them (x86 'flags', Arm 'Features'), space-padded for whole-word
+    tests; '' where unreadable."""
+    flags = _cpuinfo("flags", "Features")
+    return f" {flags} " if flags else ""
 
 
 def cpu_description() -> str:
     """'<model name>, <torch's vector capability>': what every speed figure names."""
     import platform
-    model = ""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key.strip() in ("model name", "Model", "Hardware"):
-                    model = value.strip()
-                    break
-    except OSError:
-        pass
+    model = _cpuinfo("model name", "Model", "Hardware")
     capability = getattr(torch.backends.cpu, "get_cpu_capability", lambda: "unknown")()
     return f"{model or platform.processor() or platform.machine()}, {capability}"
 
