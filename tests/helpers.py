@@ -1,14 +1,20 @@
 """Shared test helpers: running the real tools as a user would; a Hugging Face cache in its real layout; small
 Stanford Cars / Flowers-102 folders in the exact real layouts (.mat structs, 1-based labels)."""
+import glob
+import json
 import os
 import subprocess
 import sys
 
 import numpy as np
+import torch
+from mmdet.registry import MODELS as DET_MODELS
+from mmengine.registry import DefaultScope
 from PIL import Image
 from scipy.io import savemat
 
 from tresnet_tasks.backbone.norms import randomize_norms  # noqa: F401 - shared with tools/check_gpu.py
+from tresnet_tasks.cli.config import load_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -23,6 +29,21 @@ def run_tool(*args, check=True, timeout=900, env=None):
         raise AssertionError(f"{' '.join(args)} exited {proc.returncode}:\n{out[-4000:]}")
     proc.output = out
     return proc
+
+
+def untrained_checkpoint(cfg_path, path, seed=0):
+    """A detection config's model at its initialisation (what training starts from), as an mmengine checkpoint."""
+    torch.manual_seed(seed)
+    with DefaultScope.overwrite_default_scope("mmdet"):
+        model = DET_MODELS.build(load_config(cfg_path).model)
+    model.init_weights()
+    torch.save({"state_dict": model.state_dict(), "meta": {}}, path)
+
+
+def last_metrics(work_dir):
+    """The metrics dict that tools/test.py (mmengine) wrote last under ``work_dir``."""
+    files = sorted(glob.glob(os.path.join(str(work_dir), "*", "*.json")))
+    return json.loads(open(files[-1]).read())
 
 
 def load_tool(path):

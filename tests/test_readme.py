@@ -6,6 +6,7 @@ Lines that train or evaluate on the real datasets (``/data/coco`` ...) or need a
 published checkpoints are not on this machine. What those commands do is covered by the tests of each tool on
 generated data in the same formats.
 """
+import json
 import os
 import re
 import shlex
@@ -90,6 +91,8 @@ def test_readme_lines_runnable_here_run(tmp_path):
     run_tool("tools/make_demo_data.py", "--root", str(tmp_path))
     assert (tmp_path / "shapes_coco" / "annotations" / "instances_val2017.json").is_file()
     assert (tmp_path / "shapes_multilabel" / "annotations" / "instances_train2017.json").is_file()
+    masks = json.loads((tmp_path / "shapes_coco_masks" / "annotations" / "instances_val2017.json").read_text())
+    assert all(ann["segmentation"] for ann in masks["annotations"])  # Mask R-CNN's demo data
     assert (tmp_path / "cifar_shapes" / "cifar-10-batches-py" / "test_batch").is_file()
 
 

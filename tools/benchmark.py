@@ -23,7 +23,8 @@ from typing import Dict, List
 
 import torch
 
-from tresnet_tasks.benchmark.baseline import BEST, DEFAULT_DET_PEER, DEFAULT_PEER, peer_forms, pick_fastest
+from tresnet_tasks.benchmark.baseline import (BEST, DEFAULT_DET_PEER, DEFAULT_PEER, default_det_peer, peer_forms,
+                                              pick_fastest)
 from tresnet_tasks.benchmark.peak import gemm_peak_gflops, machine_line
 from tresnet_tasks.benchmark.report import add_ratios, plot_ratios, render
 from tresnet_tasks.benchmark.run import measure_all
@@ -42,7 +43,9 @@ def parse_args(argv=None):
                    help="the row ratios are taken against; 'best' (default): the fastest form of --peer on this "
                         "machine (NCHW or channels_last; compiled too where one of ours is), measured in this run")
     p.add_argument("--peer", default=None,
-                   help=f"the network we compare with (default {DEFAULT_PEER}; detection {DEFAULT_DET_PEER})")
+                   help=f"the network we compare with (default {DEFAULT_PEER}; detection: mmdet's R50 config that the "
+                        f"first of --models was written over, e.g. RetinaNet R50 for a RetinaNet config, else "
+                        f"{DEFAULT_DET_PEER})")
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--det-size", type=int, nargs=2, default=[800, 1333], metavar=("H", "W"),
                    help="detection input size before padding to 32 (default 800 1333, the configs' test scale)")
@@ -69,7 +72,7 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     det = args.task == "detection"
     args.models = args.models or (DEFAULT_DET_MODELS if det else DEFAULT_MODELS)
-    args.peer = args.peer or (DEFAULT_DET_PEER if det else DEFAULT_PEER)
+    args.peer = args.peer or (None if det else DEFAULT_PEER)  # detection: from the configs, in main()
     args.batch = args.batch or (2 if det else 16)
     return args
 
@@ -80,6 +83,7 @@ def main(argv=None) -> List[Dict]:
         if args.task == "detection":
             require_detection("--task detection")
         specs = [parse_spec(args.task, m) for m in args.models]
+        args.peer = args.peer or default_det_peer(specs)
         forms = peer_forms(args.task, args.peer, specs) if args.baseline == BEST else []
         specs += [parse_spec(args.task, f) for f in forms if f not in args.models]
     if args.threads:

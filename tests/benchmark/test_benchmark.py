@@ -8,7 +8,9 @@ import torch.nn as nn
 import pytest
 
 from tests.helpers import run_tool
+from tresnet_tasks.benchmark.baseline import default_det_peer
 from tresnet_tasks.benchmark.measure import gflop_per_image, saved_bytes_for_backward, step_peak_bytes
+from tresnet_tasks.benchmark.specs import parse_spec
 
 
 def test_saved_bytes_hand_computed():
@@ -161,3 +163,15 @@ def test_the_peak_measure_gives_a_positive_figure_here():
     assert peak > 0
     line = machine_line(torch.device("cpu"), peak)
     assert torch.backends.cpu.get_cpu_capability() in line and "threads" in line and "GFLOP/s" in line
+
+
+@pytest.mark.parametrize("config,peer", [
+    ("configs/retinanet/retinanet_tresnet-m_fpn_1x_coco.py", "mmdet::retinanet/retinanet_r50_fpn_1x_coco.py"),
+    ("configs/faster_rcnn/faster-rcnn_tresnet-m-tiny_fpn_1x_shapes.py",  # through the demo's chain of bases
+     "mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py"),
+    ("configs/gfl/gfl_tresnet-m_fpn_asl_1x_coco.py", "mmdet::gfl/gfl_r50_fpn_1x_coco.py"),
+    ("configs/fcos/fcos_tresnet-m_fpn_gn-head_1x_coco.py", "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py"),
+])
+def test_the_detection_peer_is_the_r50_version_of_the_same_detector(config, peer):
+    assert default_det_peer([parse_spec("detection", f"{config}@bn")]) == peer
+    assert peer.startswith("mmdet::") and "r50" in peer

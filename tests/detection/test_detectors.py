@@ -18,7 +18,7 @@ from tests.helpers import ROOT
 from tresnet_tasks.cli.config import load_config
 
 FAMILIES = ("retinanet", "atss", "gfl", "faster_rcnn", "mask_rcnn", "cascade_rcnn")
-CONFIGS = sorted(p for f in FAMILIES for p in glob.glob(os.path.join(ROOT, "configs", f, "*.py"))) + [
+CONFIGS = sorted(p for f in FAMILIES for p in glob.glob(os.path.join(ROOT, "configs", f, "*_coco.py"))) + [
     os.path.join(ROOT, "configs", "fcos", "fcos_tresnet-m_fpn_gn-head_asl_1x_coco.py")]
 
 
@@ -46,7 +46,7 @@ def test_every_common_detector_has_m_and_l_configs():
     for family in FAMILIES:
         assert len(glob.glob(os.path.join(ROOT, "configs", family, "*_tresnet-[ml]_fpn_1x_coco.py"))) == 2, family
         assert os.path.isfile(os.path.join(ROOT, "configs", family, "README.md"))
-    assert "fcos_tresnet-m_fpn_gn-head_asl_1x_coco.py" in names
+    assert {"fcos_tresnet-m_fpn_gn-head_asl_1x_coco.py", "gfl_tresnet-m_fpn_asl_1x_coco.py"} <= names
 
 
 @pytest.mark.slow

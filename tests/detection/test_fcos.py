@@ -8,7 +8,7 @@ import torch
 from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
 
-from tests.helpers import run_tool
+from tests.helpers import last_metrics, run_tool, untrained_checkpoint
 from tresnet_tasks import create_tresnet
 from tresnet_tasks.backbone import canonical_to_official
 from tresnet_tasks.backbone.norms import is_norm_act
@@ -71,23 +71,14 @@ def shapes_root(tmp_path_factory):
     return make_shapes_coco(str(tmp_path_factory.mktemp("shapes")), num_train=200, num_val=50, size=160)
 
 
-def _untrained_checkpoint(cfg_path, path):
-    from tresnet_tasks.cli.config import load_config
-    cfg = load_config(cfg_path)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    torch.save({"state_dict": model.state_dict(), "meta": {}}, path)
-
-
 @pytest.mark.slow
 def test_end_to_end_learning_through_the_tools(shapes_root, tmp_path):
     """train -> checkpoint -> tools/test.py (pycocotools COCOeval) -> tools/infer.py; AP50 from ~0 to >= 0.5."""
     opts = ["--cfg-options", f"data_root={shapes_root}/"]
     untrained = tmp_path / "untrained.pth"
-    _untrained_checkpoint(DEMO_CFG, untrained)
+    untrained_checkpoint(DEMO_CFG, untrained)
     before = run_tool("tools/test.py", DEMO_CFG, str(untrained), "--work-dir", str(tmp_path / "t0"), *opts)
-    ap50_before = _metric(tmp_path / "t0", "coco/bbox_mAP_50")
+    ap50_before = last_metrics(tmp_path / "t0").get("coco/bbox_mAP_50")
     if ap50_before is None:  # no detection above score_thr at all: AP is 0 by definition
         assert "[test] coco/bbox_mAP 0.0: the model made no detection" in before.output
         ap50_before = 0.0
@@ -100,7 +91,7 @@ def test_end_to_end_learning_through_the_tools(shapes_root, tmp_path):
     assert "[test] coco/bbox_mAP " in test.output and "chart     " in test.output
     log = open(glob.glob(str(tmp_path / "t1" / "2*" / "2*.log"))[-1], encoding="utf-8").read()
     assert "Average Precision" in log  # pycocotools' COCOeval summary, in the log file (the console is short)
-    ap50_after = _metric(tmp_path / "t1", "coco/bbox_mAP_50")
+    ap50_after = last_metrics(tmp_path / "t1")["coco/bbox_mAP_50"]
     print(f"AP50 untrained {ap50_before:.3f} -> trained {ap50_after:.3f}")
     assert ap50_before < 0.05 and ap50_after >= 0.5
     preds = json.loads((tmp_path / "t1" / "predictions.bbox.json").read_text())
@@ -111,11 +102,6 @@ def test_end_to_end_learning_through_the_tools(shapes_root, tmp_path):
              "--device", "cpu")
     assert len(os.listdir(tmp_path / "inf" / "vis")) == 2 and len(os.listdir(tmp_path / "inf" / "preds")) == 2
     assert before.returncode == 0
-
-
-def _metric(work_dir, key):
-    files = sorted(glob.glob(str(work_dir / "*" / "*.json")))
-    return json.loads(open(files[-1]).read()).get(key)
 
 
 def _write(root, data):

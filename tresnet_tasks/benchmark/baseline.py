@@ -7,13 +7,40 @@ than in channels_last; AVX-512 machines the other way round), so a fixed choice 
 from __future__ import annotations
 
 import math
-from typing import Dict, List, Sequence, Tuple
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from .specs import ModelSpec, Spec
+from ..fileio.config_text import base_names
+from .specs import DetectorSpec, ModelSpec, Spec
 
 BEST = "best"
 DEFAULT_PEER = "timm:tresnet_m"
 DEFAULT_DET_PEER = "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py"
+
+
+def mmdet_base(config: str) -> Optional[str]:
+    """The ``mmdet::`` config a detection config file was written over, following its ``_base_`` chain (RetinaNet
+    R50's for this project's RetinaNet configs); None for configs built from this project's own bases (FCOS)."""
+    if config.startswith("mmdet::") or not osp.isfile(config):
+        return None
+    for base in base_names(open(config, encoding="utf-8").read()):
+        if base.startswith("mmdet::"):
+            return base
+        found = mmdet_base(osp.join(osp.dirname(config), base))
+        if found:
+            return found
+    return None
+
+
+def default_det_peer(specs: Sequence[Spec]) -> str:
+    """The detection peer when ``--peer`` is not given: mmdet's R50 version of the same detector as the first of our
+    configs (same heads, neck and schedule; only the backbone differs), else mmdet's FCOS-R50."""
+    for spec in specs:
+        if isinstance(spec, DetectorSpec):
+            base = mmdet_base(spec.config)
+            if base:
+                return base
+    return DEFAULT_DET_PEER
 
 
 def peer_forms(task: str, peer: str, specs: Sequence[Spec]) -> List[str]:

@@ -2,7 +2,6 @@
 ``data_root`` overrides that reach every path derived from it."""
 from __future__ import annotations
 
-import ast
 import difflib
 import importlib.util
 import os
@@ -11,6 +10,7 @@ from typing import Any, Dict, Optional
 from mmengine.config import Config
 
 from ..errors import ConfigError, DependencyError
+from ..fileio.config_text import base_names
 
 DETECTION_INSTALL_HINT = ("detection needs mmcv 2.1 with its compiled ops and mmdet 3.3: run `make setup` (builds "
                           "mmcv, about 20 minutes on 2 cores), or build mmcv yourself (README, Install) and then "
@@ -96,16 +96,8 @@ def _is_detection_file(path: str) -> bool:
     if "default_scope = 'mmdet'" in text or 'default_scope = "mmdet"' in text or "mmdet::" in text:
         return True
     folder = os.path.dirname(path)
-    bases = [b for b in _base_names(text) if b.endswith(".py")]
+    bases = [b for b in base_names(text) if b.endswith(".py")]
     return any(_is_detection_file(os.path.join(folder, b)) for b in bases if os.path.isfile(os.path.join(folder, b)))
-
-
-def _base_names(text: str) -> list:
-    for node in ast.parse(text).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "_base_" for t in node.targets):
-            value = ast.literal_eval(node.value)
-            return [value] if isinstance(value, str) else list(value)
-    return []
 
 
 def _lookup(cfg: Config, key: str):

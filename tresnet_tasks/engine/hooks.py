@@ -126,6 +126,8 @@ class ConsoleHook(Hook):
 
     def _metric_line(self, metrics: Dict[str, float], main: Optional[str]) -> str:
         keys = [k for k in metrics if k != main and not k.startswith("raw/") and not k.endswith("num_empty_classes")]
+        # each COCO kind's headline first (Mask R-CNN: coco/bbox_mAP and coco/segm_mAP before the AP50s, APs...)
+        keys.sort(key=lambda k: not (k.startswith("coco/") and k.endswith("_mAP")))
         shown: List[str] = ([main] if main in metrics else []) + keys
         parts = []
         for k in shown[: self.metrics]:
