@@ -12,7 +12,8 @@ Each network lives in its own process (clean peak memory); repeats are interleav
 shared machine move all rows alike. Reports medians of inference and training images/s, bytes saved for backward
 per image, the peak memory of one training step per image, peak RSS (CPU) or peak allocated memory and max batch
 (GPU, --max-batch), and ratios to the baseline row: by default the fastest form of the peer on this machine
-(tresnet_tasks/benchmark/baseline.py), named under the table with the CPU, its vector capability, the threads and
+(tresnet_tasks/benchmark/baseline.py; detection: the R50 version of the same detector from mmdet's package, e.g.
+Faster R-CNN R50 for configs/faster_rcnn/*), named under the table with the CPU, its vector capability, the threads and
 the machine's measured fp32 GEMM peak.
 """
 from __future__ import annotations
