@@ -18,8 +18,8 @@ from typing import Optional
 
 from . import classification  # noqa: F401 - models, heads, losses, metrics, datasets, transforms
 from .cli.config import require_detection
-from .engine import hooks, loops, optim, preemption, runner  # noqa: F401 - console runner/hooks, EMA loop, optimizer
-# wrappers, the resumable loop, seeded sampler and resumable-checkpoint hook
+from .engine import hooks, loops, optim, preemption, runner, schedulers  # noqa: F401 - console runner/hooks, EMA
+# loop, optimizer wrappers and constructor, the resumable loop, seeded sampler, resumable-checkpoint hook, OneCycleMomentum
 from .fileio import install_safe_checkpoint_io
 
 DETECTION_MISSING: Optional[str] = None

@@ -15,3 +15,5 @@ model = dict(
 train_dataloader = dict(dataset=dict(type='CheckedCocoDataset'))
 val_dataloader = dict(dataset=dict(type='CheckedCocoDataset'))
 test_dataloader = val_dataloader
+# inplace_abn's layers get mmengine's norm rules (bias_lr_mult, norm_decay_mult) as BatchNorm does, in every norm mode
+optim_wrapper = dict(constructor='NormAwareOptimWrapperConstructor')

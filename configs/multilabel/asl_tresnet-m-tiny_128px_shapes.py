@@ -25,8 +25,11 @@ val_evaluator = dict(threshold=0.5)
 test_evaluator = val_evaluator
 train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 optim_wrapper = dict(optimizer=dict(lr=lr))
-param_scheduler = [dict(type='OneCycleLR', eta_max=lr, pct_start=0.2, by_epoch=True, convert_to_iter_based=True,
-                        begin=0, end=max_epochs)]
+param_scheduler = [
+    dict(type='OneCycleLR', eta_max=lr, pct_start=0.2, by_epoch=True, convert_to_iter_based=True, begin=0,
+         end=max_epochs),
+    dict(type='OneCycleMomentum', base_momentum=0.85, max_momentum=0.95, pct_start=0.2, by_epoch=True,
+         convert_to_iter_based=True, begin=0, end=max_epochs)]
 # a short run: a faster EMA than the recipe's 0.9997 so that it has moved by the end
 custom_hooks = [dict(type='EMAHook', ema_type='ExponentialMovingAverage', momentum=0.1, update_buffers=True,
                      priority='ABOVE_NORMAL')]

@@ -1,7 +1,8 @@
 """Image transforms for the classification tasks (multi-label and transfer), as mmengine pipeline steps.
 
 Images stay PIL RGB until ``PackClsInputs``, which emits a uint8 CHW tensor: the model's data preprocessor scales
-to [0, 1] (TResNet uses no mean/std normalisation). RandAugment is timm's; Cutout is the ASL recipe's PIL cutout.
+to [0, 1] (TResNet uses no mean/std normalisation). The recipes' RandAugment is :class:`MiilRandAugment`
+(:mod:`.miil_randaugment`); timm's is :class:`TimmRandAugment`; Cutout is the ASL recipe's PIL cutout.
 mmpretrain's / mmcv's transforms are not used: they work on OpenCV BGR arrays, and timm's RandAugment and the
 published recipe's Cutout work on PIL images (same pixels as the recipe, no colour-order round trip).
 """
@@ -61,24 +62,28 @@ class SquishResize:
 
 @TRANSFORMS.register_module()
 class CutoutPIL:
-    """Paint one rectangle of random colour, ``factor`` x the image size, at a random centre (ASL's CutoutPIL).
+    """Paint one rectangle of random colour, ``factor`` x the image size, at a random centre: the ASL / ML-Decoder /
+    CSL / ImageNet-21K scripts' ``CutoutPIL(cutout_factor)``, same draws (centre from NumPy's global generator,
+    colour from Python's ``random``) and same inclusive rectangle. Those scripts take the centre's row from the
+    width and its column from the height; the same on the square images of every recipe, right axes here.
 
     Args:
         factor: rectangle size as a fraction of the image size.
-        prob: probability of applying it.
+        prob: probability of applying it (the scripts: 1, every image).
     """
 
     def __init__(self, factor: float = 0.5, prob: float = 1.0):
         self.factor, self.prob = factor, prob
 
     def __call__(self, results: dict) -> dict:
-        if random.random() >= self.prob:
+        if self.prob < 1 and random.random() >= self.prob:
             return results
         img = results["img"].copy()
         w, h = img.size
         ch, cw = int(self.factor * h + 0.5), int(self.factor * w + 0.5)
-        y, x = random.randint(0, h), random.randint(0, w)
-        box = (max(0, x - cw // 2), max(0, y - ch // 2), min(w, x + cw // 2), min(h, y + ch // 2))
+        y, x = np.random.randint(h), np.random.randint(w)
+        box = (int(np.clip(x - cw // 2, 0, w)), int(np.clip(y - ch // 2, 0, h)), int(np.clip(x + cw // 2, 0, w)),
+               int(np.clip(y + ch // 2, 0, h)))
         ImageDraw.Draw(img).rectangle(box, fill=tuple(random.randint(0, 255) for _ in range(3)))
         results["img"] = img
         return results
@@ -99,6 +104,46 @@ class TimmRandAugment:
 
     def __call__(self, results: dict) -> dict:
         results["img"] = self.op(results["img"])
+        return results
+
+
+@TRANSFORMS.register_module()
+class TimmAutoAugment:
+    """timm's AutoAugment (``config_str`` 'v0', 'original', ...), as timm's ``--aa=v0`` builds it for a model whose
+    mean is 0 (TResNet): fill colour 0 and ``translate_const`` = 0.45 x the image size.
+
+    Args:
+        config_str: timm's AutoAugment policy name.
+        translate_const: translation in pixels at full magnitude (timm: ``int(0.45 * img_size)``).
+        img_mean: fill colour of geometric ops (RGB, 0-255; timm: the model's mean x 255).
+    """
+
+    def __init__(self, config_str: str = "v0", translate_const: int = 100, img_mean=(0, 0, 0)):
+        from timm.data.auto_augment import auto_augment_transform
+        self.op = auto_augment_transform(config_str, dict(translate_const=int(translate_const),
+                                                          img_mean=tuple(img_mean)))
+
+    def __call__(self, results: dict) -> dict:
+        results["img"] = self.op(results["img"])
+        return results
+
+
+@TRANSFORMS.register_module()
+class TimmRandomErasing:
+    """timm's RandomErasing (``--reprob``), one rectangle, constant fill 0 (timm's 'const' mode, its default when
+    the group's transfer command was written): on TResNet's unnormalised input that is black.
+
+    Args:
+        prob: probability of erasing.
+    """
+
+    def __init__(self, prob: float = 0.5):
+        from timm.data.random_erasing import RandomErasing
+        self.op = RandomErasing(probability=prob, mode="const", max_count=1, device="cpu")
+
+    def __call__(self, results: dict) -> dict:
+        chw = torch.from_numpy(np.array(results["img"], dtype=np.uint8).transpose(2, 0, 1).copy())
+        results["img"] = Image.fromarray(self.op(chw).numpy().transpose(1, 2, 0))
         return results
 
 

@@ -1,4 +1,5 @@
-"""Optimizer wrappers that refuse to train on a non-finite loss, and the AMP-on-GPU choice for recipes.
+"""Optimizer wrappers that refuse to train on a non-finite loss, the AMP-on-GPU choice for recipes, and an optimizer
+constructor that gives every norm mode mmengine's norm rules.
 
 ``nonfinite='stop'`` (default) raises before the bad backward/step, naming the iteration, so the weights and the
 last checkpoint stay clean (fix the cause, then ``--resume``); ``'skip'`` drops that step and counts it in the log.
@@ -6,9 +7,12 @@ last checkpoint stay clean (fix the cause, then ``--resume``); ``'skip'`` drops 
 from __future__ import annotations
 
 import torch
+import torch.nn as nn
 from mmengine.logging import MessageHub, print_log
-from mmengine.optim import AmpOptimWrapper, OptimWrapper
-from mmengine.registry import OPTIM_WRAPPERS
+from mmengine.optim import AmpOptimWrapper, DefaultOptimWrapperConstructor, OptimWrapper
+from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS
+
+from ..backbone.norms import is_norm_act
 
 from ..errors import ConfigError, NonFiniteLossError
 
@@ -57,3 +61,22 @@ def amp_on_gpu_optim_wrapper(**kwargs):
 
 
 OPTIM_WRAPPERS.register_module(name="AmpOnGpuOptimWrapper", module=amp_on_gpu_optim_wrapper)
+
+
+@OPTIM_WRAPPER_CONSTRUCTORS.register_module()
+class NormAwareOptimWrapperConstructor(DefaultOptimWrapperConstructor):
+    """mmengine's constructor, with inplace_abn's layers treated as the norms they are.
+
+    mmengine recognises norms by class (``_BatchNorm``, GroupNorm, ...); inplace_abn's ``InPlaceABN`` is none of
+    them, so under the default constructor ``bias_lr_mult`` and ``norm_decay_mult`` would treat a TResNet's norm
+    biases one way in ``norm='iabn'`` (what ``auto`` picks on a GPU node) and another in ``bn`` / ``iabn_torch``.
+    Here each such layer's own parameters go through mmengine's rules as those of a BatchNorm: same groups in
+    every mode.
+    """
+
+    def add_params(self, params, module, prefix="", is_dcn_module=None):
+        if is_norm_act(module) and not isinstance(module, nn.modules.batchnorm._BatchNorm):
+            shell = nn.BatchNorm2d(1, affine=False, track_running_stats=False)  # a norm to mmengine's eyes ...
+            shell._parameters = module._parameters  # ... holding this layer's own parameters (no children)
+            return super().add_params(params, shell, prefix, is_dcn_module)
+        return super().add_params(params, module, prefix, is_dcn_module)

@@ -4,8 +4,8 @@ _base_ = ['./cls_loaders.py']
 data_root = 'data/cifar/'
 img_size = 224
 train_pipeline = [dict(type='LoadImagePIL'), dict(type='SquishResize', size=img_size),
-                  dict(type='CutoutPIL', factor=0.5, prob=0.5),
-                  dict(type='TimmRandAugment', config_str='rand-m9-mstd0.5'), dict(type='PackClsInputs')]
+                  dict(type='CutoutPIL', factor=0.5),
+                  dict(type='MiilRandAugment'), dict(type='PackClsInputs')]
 test_pipeline = [dict(type='LoadImagePIL'), dict(type='SquishResize', size=img_size), dict(type='PackClsInputs')]
 train_dataloader = dict(dataset=dict(type='CIFARDataset', data_root=data_root, num_classes=100, split='train',
                                      pipeline=train_pipeline))

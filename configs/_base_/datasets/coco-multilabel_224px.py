@@ -2,7 +2,7 @@
 _base_ = ['./coco-multilabel_448px.py']
 img_size = 224
 train_pipeline = [dict(type='LoadImagePIL'), dict(type='SquishResize', size=img_size),
-                  dict(type='CutoutPIL', factor=0.5), dict(type='TimmRandAugment', config_str='rand-m9-mstd0.5'),
+                  dict(type='CutoutPIL', factor=0.5), dict(type='MiilRandAugment'),
                   dict(type='PackClsInputs')]
 test_pipeline = [dict(type='LoadImagePIL'), dict(type='SquishResize', size=img_size), dict(type='PackClsInputs')]
 train_dataloader = dict(batch_size=128, dataset=dict(pipeline=train_pipeline))

@@ -1,11 +1,12 @@
 # MS-COCO 2014 as 80-way multi-label classification (data/coco/: train2014/, val2014/, annotations/instances_*2014
 # .json), images without labels dropped (82,081 / 40,137 as published); the ASL recipe's augmentation at 448:
-# squish resize, CutoutPIL(0.5) + RandAugment, no normalisation. Batch 56 (the published L-448 run).
+# squish resize, CutoutPIL(0.5) on every image + RandAugment (the randaugment package's policy: MiilRandAugment),
+# no normalisation. Batch 56 (ML-Decoder train.py's default for L-448; ASL's repo gives no L-448 batch).
 _base_ = ['./cls_loaders.py']
 data_root = 'data/coco/'
 img_size = 448
 train_pipeline = [dict(type='LoadImagePIL'), dict(type='SquishResize', size=img_size),
-                  dict(type='CutoutPIL', factor=0.5), dict(type='TimmRandAugment', config_str='rand-m9-mstd0.5'),
+                  dict(type='CutoutPIL', factor=0.5), dict(type='MiilRandAugment'),
                   dict(type='PackClsInputs')]
 test_pipeline = [dict(type='LoadImagePIL'), dict(type='SquishResize', size=img_size), dict(type='PackClsInputs')]
 train_dataloader = dict(batch_size=56, dataset=dict(

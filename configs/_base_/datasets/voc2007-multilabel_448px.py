@@ -6,7 +6,7 @@ _base_ = ['./cls_loaders.py']
 data_root = 'data/VOCdevkit/VOC2007/'
 img_size = 448
 train_pipeline = [dict(type='LoadImagePIL'), dict(type='SquishResize', size=img_size),
-                  dict(type='CutoutPIL', factor=0.5), dict(type='TimmRandAugment', config_str='rand-m9-mstd0.5'),
+                  dict(type='CutoutPIL', factor=0.5), dict(type='MiilRandAugment'),
                   dict(type='PackClsInputs')]
 test_pipeline = [dict(type='LoadImagePIL'), dict(type='SquishResize', size=img_size), dict(type='PackClsInputs')]
 train_dataloader = dict(batch_size=56, dataset=dict(

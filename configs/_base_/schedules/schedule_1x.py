@@ -1,5 +1,8 @@
 # FCOS 1x schedule (mmdet 3.3 fcos_r50-caffe_fpn_gn-head_1x_coco): 12 epochs, SGD 0.01 for 16 images (8 GPUs x 2),
 # constant warm-up (1/3) for 500 iterations, steps at epochs 8 and 11, bias lr x2 without decay, grad clip 35.
+# Norm layers follow mmengine's rules (their biases: lr x1, no decay). The backbone's norm scale / shift train
+# (norm_eval freezes the statistics only), as mmdet's pytorch-style FCOS R50; mmdet's caffe R50 FCOS freezes them
+# (requires_grad=False): a recorded difference (configs/fcos/recipes.yml).
 max_epochs = 12
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
 val_cfg = dict(type='ValLoop')
@@ -12,6 +15,9 @@ param_scheduler = [
 
 optim_wrapper = dict(
     type='GuardedOptimWrapper',  # mmengine's OptimWrapper that stops on a non-finite loss (nonfinite='skip')
+    # mmengine's constructor, with inplace_abn's layers treated as norms: the backbone's norm biases keep lr x1 (not
+    # bias_lr_mult's x2) in every norm mode, as BatchNorm's do under mmengine
+    constructor='NormAwareOptimWrapperConstructor',
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001),
     paramwise_cfg=dict(bias_lr_mult=2., bias_decay_mult=0.),
     clip_grad=dict(max_norm=35, norm_type=2))

@@ -4,7 +4,11 @@ can be studied on COCO (or the generated demo data) where the hidden labels are 
 
 - ``per_image``: every (image, class) label is kept with probability ``keep``, independently;
 - ``per_class``: for every class, the labels of ``images`` randomly chosen images are kept (positive or negative,
-  as they are), as an annotation budget per class.
+  as they are), as an annotation budget per class (not CSL's protocol: the kept positives follow the class's
+  frequency);
+- ``fpc`` (CSL's fixed-per-class, ``--simulate_partial_type=fpc --simulate_partial_param=N``): for every class,
+  ``min(N, #positives)`` of its positives and ``min(N, #negatives)`` of its negatives are kept, each drawn without
+  replacement (``images=N``).
 
 Everything not kept becomes unknown (-1). Entries must come from a fully labelled reader (no ``gt_neg``).
 """
@@ -20,18 +24,27 @@ from ...errors import ConfigError
 def simulate_partial_labels(entries: List[dict], num_classes: int, mode: str = "per_image", keep: float = 0.5,
                             images: int = 0, seed: int = 0) -> List[dict]:
     """The entries with ``gt_pos`` / ``gt_neg`` reduced to the kept labels (the rest unknown)."""
-    if mode not in ("per_image", "per_class"):
-        raise ConfigError(f"partial_labels mode must be 'per_image' or 'per_class', got {mode!r}")
+    if mode not in ("per_image", "per_class", "fpc"):
+        raise ConfigError(f"partial_labels mode must be 'per_image', 'per_class' or 'fpc', got {mode!r}")
     if mode == "per_image" and not 0 < keep <= 1:
         raise ConfigError(f"partial_labels keep must be in (0, 1], got {keep}")
-    if mode == "per_class" and images <= 0:
-        raise ConfigError(f"partial_labels mode 'per_class' needs images > 0, got {images}")
+    if mode in ("per_class", "fpc") and images <= 0:
+        raise ConfigError(f"partial_labels mode {mode!r} needs images > 0, got {images}")
     if any("gt_neg" in e for e in entries):
         raise ConfigError("partial_labels simulates partial labels from full ones; this dataset is partial already")
     rng = np.random.default_rng(seed)
     n = len(entries)
     if mode == "per_image":
         kept = rng.random((n, num_classes)) < keep
+    elif mode == "fpc":
+        kept = np.zeros((n, num_classes), dtype=bool)
+        label = np.zeros((n, num_classes), dtype=np.int8)  # 0 negative, 1 positive, -1 unknown already
+        for i, entry in enumerate(entries):
+            label[i, np.frombuffer(entry.get("gt_unk", b""), np.int32)] = -1
+            label[i, np.frombuffer(entry["gt_pos"], np.int32)] = 1
+        for c in range(num_classes):
+            for rows in (np.flatnonzero(label[:, c] == 1), np.flatnonzero(label[:, c] == 0)):
+                kept[rng.choice(rows, size=min(images, rows.size), replace=False), c] = True
     else:
         kept = np.zeros((n, num_classes), dtype=bool)
         for c in range(num_classes):
