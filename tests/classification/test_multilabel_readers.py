@@ -14,7 +14,7 @@ from PIL import Image
 
 from tests.helpers import write_cars_devkit
 from tresnet_tasks.classification.datasets import VOC_CLASSES
-from tresnet_tasks.errors import DatasetError
+from tresnet_tasks.errors import ConfigError, DatasetError
 
 PIPE = [dict(type="LoadImagePIL"), dict(type="SquishResize", size=32), dict(type="PackClsInputs")]
 
@@ -230,6 +230,33 @@ def test_partial_label_simulator_protocols(tmp_path):
     per_class = np.stack([dense_target(e, 6) for e in simulate_partial_labels(entries, 6, mode="per_class",
                                                                               images=25, seed=0)])
     assert ((per_class >= 0).sum(0) == 25).all()
+
+
+def test_fpc_keeps_min_n_positives_and_min_n_negatives_per_class():
+    """CSL's fixed-per-class protocol on a set written here: class counts chosen so that N is below, equal to and
+    above each class's positives and negatives; known labels are the true ones; an already-unknown label (VOC's
+    difficult-only) is never counted as a kept negative."""
+    from tresnet_tasks.classification.datasets import dense_target, simulate_partial_labels, sparse_target
+    n_images, positives = 30, [2, 5, 12, 25, 29, 0]  # class c is positive in the first positives[c] images
+    full = np.zeros((n_images, len(positives)), dtype=np.float32)
+    for c, k in enumerate(positives):
+        full[:k, c] = 1
+    unknown = {(29, 0)}  # image 29 has class 0 as unknown already (not a negative)
+    entries = [dict(img_path=str(i), **sparse_target(np.nonzero(row)[0],
+                                                     unknown=[c for (j, c) in unknown if j == i]))
+               for i, row in enumerate(full)]
+    for n in (1, 5, 12, 40):
+        kept = np.stack([dense_target(e, 6) for e in simulate_partial_labels(entries, 6, mode="fpc", images=n,
+                                                                           seed=3)])
+        for c, k in enumerate(positives):
+            negatives = n_images - k - sum(1 for (_, cc) in unknown if cc == c)
+            assert (kept[:, c] == 1).sum() == min(n, k), (n, c)
+            assert (kept[:, c] == 0).sum() == min(n, negatives), (n, c)
+        known = kept >= 0
+        assert np.array_equal(kept[known], full[known])
+        assert kept[29, 0] == -1
+    with pytest.raises(ConfigError, match="needs images > 0"):
+        simulate_partial_labels(entries, 6, mode="fpc")
 
 
 def test_browse_dataset_tool_counts_and_draws(tmp_path):
