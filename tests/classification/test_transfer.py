@@ -154,3 +154,36 @@ def test_recipe_configs_run_one_iteration_at_real_resolution(cifar_root, tmp_pat
     assert "[val] epoch 1: accuracy/top1" in out and os.path.isfile(tmp_path / "w" / "epoch_1.pth")
     cfg = load_config(config)
     assert any(t.get("size") == size for t in cfg.train_dataloader.dataset.pipeline)
+
+
+def test_transfer_recipe_augmentations_equal_timms():
+    """The documented transfer recipe's AutoAugment v0 and random erasing are timm's (the command's library): same
+    images under the same seeds, on the config's own pipeline entries; the erasing fill is 0 (timm's 'const')."""
+    import random
+
+    from mmengine.dataset import Compose
+    from PIL import Image
+    from timm.data.auto_augment import auto_augment_transform
+    from timm.data.random_erasing import RandomErasing
+
+    cfg = load_config("configs/transfer/tresnet-xl_224px_adam-cosine-50e_cifar100.py")
+    steps = {t["type"]: t for t in cfg.train_dataloader.dataset.pipeline}
+    aa = Compose([steps["TimmAutoAugment"]])
+    erase = Compose([steps["TimmRandomErasing"]])
+    ref_aa = auto_augment_transform("v0", dict(translate_const=100, img_mean=(0, 0, 0)))
+    ref_erase = RandomErasing(probability=0.5, mode="const", max_count=1, device="cpu")
+    rng = np.random.default_rng(0)
+    erased = 0
+    for seed in range(40):
+        img = Image.fromarray(rng.integers(0, 256, (224, 224, 3), dtype=np.uint8))
+        random.seed(seed)
+        ours = np.asarray(aa({"img": img})["img"])
+        random.seed(seed)
+        assert np.array_equal(ours, np.asarray(ref_aa(img))), seed
+        random.seed(seed)
+        got = np.asarray(erase({"img": img})["img"])
+        random.seed(seed)
+        want = ref_erase(torch.from_numpy(np.asarray(img).transpose(2, 0, 1) / 255.0).float())
+        assert np.array_equal(got == 0, (want.numpy().transpose(1, 2, 0) == 0) & True), seed
+        erased += int((got != np.asarray(img)).any())
+    assert 10 <= erased <= 30  # p 0.5

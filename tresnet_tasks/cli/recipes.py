@@ -12,6 +12,7 @@ lists the types of a list's entries.
 """
 from __future__ import annotations
 
+import glob
 import math
 import os
 import re
@@ -73,8 +74,8 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
-def load_recipes(folder: str) -> dict:
-    path = os.path.join(folder, RECIPES_FILE)
+def load_recipes(folder: str, filename: str = RECIPES_FILE) -> dict:
+    path = os.path.join(folder, filename)
     try:
         with open(path, encoding="utf-8") as f:
             data = yaml.safe_load(f)
@@ -87,18 +88,28 @@ def load_recipes(folder: str) -> dict:
     return data
 
 
-def resolve_recipe(data: dict, name: str, _seen=()) -> dict:
-    """One config's entries with ``inherit`` applied: {'settings', 'differences', 'notes', 'reference'}."""
+def resolve_recipe(data: dict, name: str, _seen=(), folder: Optional[str] = None) -> dict:
+    """One config's entries with ``inherit`` applied: {'settings', 'differences', 'notes', 'reference', 'source'}
+    (``source``: the recipe's primary source, when it is not the metafile collection's code)."""
     recipes = data["recipes"]
     if name not in recipes:
         raise ConfigError(f"no recipe entry for {name!r}")
     if name in _seen:
         raise ConfigError(f"recipe inheritance loops through {name!r}")
     entry = recipes[name] or {}
-    if entry.get("inherit"):
-        merged = resolve_recipe(data, entry["inherit"], _seen + (name,))
+    parent = entry.get("inherit")
+    if parent and "#" in parent:  # an entry of another recipes file: "../_base_/detection_recipes.yml#entry"
+        other, parent = parent.split("#", 1)
+        if folder is None:
+            raise ConfigError(f"{name}: inherits from another file ({other}); resolve with folder=")
+        other_path = os.path.normpath(os.path.join(folder, other))
+        other_data = load_recipes(os.path.dirname(other_path), os.path.basename(other_path))
+        merged = resolve_recipe(other_data, parent, _seen + (name,), os.path.dirname(other_path))
+        merged["shared"] = {"name": f"{other}#{parent}", "keys": set(merged["differences"])}
+    elif parent:
+        merged = resolve_recipe(data, parent, _seen + (name,), folder)
     else:
-        merged = {"settings": {}, "differences": {}, "notes": [], "reference": None}
+        merged = {"settings": {}, "differences": {}, "notes": [], "reference": None, "source": None, "shared": None}
     settings, differences = dict(merged["settings"]), dict(merged["differences"])
     for key in entry.get("forget", []) or []:
         settings.pop(key, None)
@@ -111,7 +122,8 @@ def resolve_recipe(data: dict, name: str, _seen=()) -> dict:
         differences[key] = spec
     return {"settings": settings, "differences": differences,
             "notes": list(merged["notes"]) + list(entry.get("notes") or []),
-            "reference": entry.get("reference", merged["reference"])}
+            "reference": entry.get("reference", merged["reference"]), "source": entry.get("source", merged["source"]),
+            "shared": merged.get("shared")}
 
 
 def flatten(node: Any, prefix: str = "") -> Dict[str, Any]:
@@ -119,7 +131,8 @@ def flatten(node: Any, prefix: str = "") -> Dict[str, Any]:
     out: Dict[str, Any] = {}
     if isinstance(node, dict):
         for key, value in node.items():
-            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+            if key != "_scope_":  # registry scope mmengine writes into configs inherited across packages
+                out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
     elif isinstance(node, (list, tuple)) and node and all(isinstance(e, dict) and "type" in e for e in node) \
             and len({e["type"] for e in node}) == len(node):
         out[f"{prefix}.types"] = [e["type"] for e in node]
@@ -158,6 +171,8 @@ def check_recipe(cfg: dict, recipe: dict, sources: dict, reference_cfg: Optional
         elif same_value(spec["source_value"], spec.get("value")):
             problems.append(f"{key}: recorded as a difference but equal to the source's value")
         got = lookup(cfg, key)
+        if "value" not in spec and not spec.get("subtree"):
+            problems.append(f"{key}: a difference needs the config's value (or subtree: true for a whole block)")
         if "value" in spec and not same_value(got, spec["value"]):
             problems.append(f"{key} = {'(missing)' if got is _MISSING else repr(got)}, but the recorded difference "
                             f"says {spec['value']!r}")
@@ -180,10 +195,32 @@ def audit(config_path: str, load=None) -> Tuple[dict, List[str]]:
     load = load or load_config
     folder, name = _recipe_location(config_path)
     data = load_recipes(folder)
-    recipe = resolve_recipe(data, name)
+    recipe = resolve_recipe(data, name, folder=folder)
     cfg = load(config_path).to_dict()
-    reference = load(recipe["reference"]).to_dict() if recipe["reference"] else None
-    return recipe, check_recipe(cfg, recipe, data.get("sources") or {}, reference)
+    reference = load(package_config_path(recipe["reference"])).to_dict() if recipe["reference"] else None
+    return recipe, check_recipe(cfg, recipe, all_sources(data, folder), reference)
+
+
+def all_sources(data: dict, folder: str) -> dict:
+    """The ``sources`` of a recipes file and of every file its entries inherit from."""
+    sources = dict(data.get("sources") or {})
+    for entry in data["recipes"].values():
+        parent = (entry or {}).get("inherit") or ""
+        if "#" in parent:
+            other = os.path.normpath(os.path.join(folder, parent.split("#", 1)[0]))
+            sources.update(load_recipes(os.path.dirname(other), os.path.basename(other)).get("sources") or {})
+    return sources
+
+
+def package_config_path(name: str) -> str:
+    """``mmdet::fcos/x.py`` -> the file in the installed package (as mmengine's ``_base_ = 'mmdet::...'`` finds it)."""
+    if "::" not in name:
+        return name
+    package, rel = name.split("::", 1)
+    from .config import require_detection
+    require_detection(f"the reference config {name}")
+    import importlib
+    return os.path.join(os.path.dirname(importlib.import_module(package).__file__), ".mim", "configs", rel)
 
 
 def _recipe_location(config_path: str) -> Tuple[str, str]:
@@ -197,3 +234,42 @@ def _recipe_location(config_path: str) -> Tuple[str, str]:
             if f"../{base}" in load_recipes(candidate)["recipes"]:
                 return candidate, f"../{base}"
     raise ConfigError(f"{config_path}: no recipes.yml entry names this config (full-size configs have one)")
+
+
+def _short(value) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def recipe_table(configs_root: str) -> str:
+    """The README's recipe table (markdown), from every folder's metafile.yml and recipes.yml: config, published
+    number and its source, the recipe's source, and every recorded difference (config key: ours vs the source's)."""
+    rows = ["| config | published | recipe source | intentional differences (ours vs source) |", "|---|---|---|---|"]
+    for metafile in sorted(glob.glob(os.path.join(configs_root, "*", "metafile.yml"))):
+        folder = os.path.dirname(metafile)
+        with open(metafile, encoding="utf-8") as f:
+            index = yaml.safe_load(f)
+        code = {c["Name"]: c["Code"]["URL"] for c in index["Collections"]}
+        data = load_recipes(folder)
+        for model in index["Models"]:
+            config = model["Config"]
+            name = os.path.relpath(os.path.join(os.path.dirname(configs_root), config), folder)
+            recipe = resolve_recipe(data, name, folder=folder)
+            if model["Results"]:
+                published = "; ".join(f"{', '.join(f'{k} {v}' for k, v in r['Metrics'].items())} ({r['Source']})"
+                                      for r in model["Results"])
+            else:
+                published = model["Published"]
+            if model.get("Reference"):
+                ref = model["Reference"]
+                published += f"; R50 with this recipe ({ref['Config']}): " + ", ".join(
+                    f"{k} {v}" for k, v in ref["Metrics"].items())
+            source = recipe["source"] or recipe["reference"] or code[model["In Collection"]]
+            shared = recipe["shared"] or {"keys": set()}
+            diffs = ([f"the TResNet swap (`{os.path.relpath(os.path.join(folder, shared['name'].split('#')[0]), os.path.dirname(configs_root))}`)"]
+                     if shared["keys"] else [])
+            diffs += [f"`{k}`: {'(block)' if v.get('subtree') else _short(v.get('value'))} vs "
+                      f"{_short(v.get('source_value'))}" for k, v in recipe["differences"].items()
+                      if k not in shared["keys"]] + list(recipe["notes"])
+            rows.append(f"| `{config}` | {published} | {source} | {'; '.join(diffs) or 'none'} |")
+    return "\n".join(rows)
