@@ -156,10 +156,18 @@ def test_recipe_configs_run_one_iteration_at_real_resolution(cifar_root, tmp_pat
     assert any(t.get("size") == size for t in cfg.train_dataloader.dataset.pipeline)
 
 
-def test_transfer_recipe_augmentations_equal_timms():
+def test_transfer_recipe_augmentations_equal_timms(monkeypatch):
     """The documented transfer recipe's AutoAugment v0 and random erasing are timm's (the command's library): same
-    images under the same seeds, on the config's own pipeline entries; the erasing fill is 0 (timm's 'const')."""
+    images under the same seeds, on the config's own pipeline entries; the erasing fill is 0 (timm's 'const').
+    timm's v0 asks Pillow for 0-bit posterize, which Pillow >= 11 refuses: the reference runs with the Pillow < 11
+    formula (keep the top ``bits`` of every channel value), so training cannot crash on that draw."""
     import random
+
+    import PIL.ImageOps
+
+    def old_pillow_posterize(img, bits):  # Pillow < 11: lut = i & ~(2 ** (8 - bits) - 1)
+        mask = ~(2 ** (8 - bits) - 1)
+        return img.point([i & mask for i in range(256)] * len(img.getbands()))
 
     from mmengine.dataset import Compose
     from PIL import Image
@@ -173,17 +181,22 @@ def test_transfer_recipe_augmentations_equal_timms():
     ref_aa = auto_augment_transform("v0", dict(translate_const=100, img_mean=(0, 0, 0)))
     ref_erase = RandomErasing(probability=0.5, mode="const", max_count=1, device="cpu")
     rng = np.random.default_rng(0)
-    erased = 0
-    for seed in range(40):
-        img = Image.fromarray(rng.integers(0, 256, (224, 224, 3), dtype=np.uint8))
+    erased = black = 0
+    for seed in range(120):
+        img = Image.fromarray(rng.integers(1, 256, (224, 224, 3), dtype=np.uint8))
         random.seed(seed)
         ours = np.asarray(aa({"img": img})["img"])
         random.seed(seed)
-        assert np.array_equal(ours, np.asarray(ref_aa(img))), seed
+        with monkeypatch.context() as m:
+            m.setattr(PIL.ImageOps, "posterize", old_pillow_posterize)
+            ref = np.asarray(ref_aa(img))
+        assert np.array_equal(ours, ref), seed
+        black += int(not ours.any())
         random.seed(seed)
         got = np.asarray(erase({"img": img})["img"])
         random.seed(seed)
         want = ref_erase(torch.from_numpy(np.asarray(img).transpose(2, 0, 1) / 255.0).float())
         assert np.array_equal(got == 0, (want.numpy().transpose(1, 2, 0) == 0) & True), seed
         erased += int((got != np.asarray(img)).any())
-    assert 10 <= erased <= 30  # p 0.5
+    assert 30 <= erased <= 90  # p 0.5
+    assert black >= 1  # the 0-bit posterize draw came up and gave the image Pillow < 11 gave

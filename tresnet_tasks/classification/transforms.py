@@ -14,7 +14,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import torch
 from mmengine.registry import TRANSFORMS
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from ..data.images import skip_unreadable
 from ..errors import ConfigError
@@ -107,10 +107,22 @@ class TimmRandAugment:
         return results
 
 
+def _posterize_any_bits(img, bits_to_keep, **_):
+    """timm's posterize as it ran with Pillow < 11, which took 0 bits (a black image); Pillow now refuses bits < 1,
+    and timm's AutoAugment v0 asks for 0 bits at its Posterize magnitude 2 (so the policy would crash training)."""
+    bits = int(bits_to_keep)
+    if bits >= 8:
+        return img
+    if bits >= 1:
+        return ImageOps.posterize(img, bits)
+    return img.point([0] * 256 * len(img.getbands()))
+
+
 @TRANSFORMS.register_module()
 class TimmAutoAugment:
     """timm's AutoAugment (``config_str`` 'v0', 'original', ...), as timm's ``--aa=v0`` builds it for a model whose
-    mean is 0 (TResNet): fill colour 0 and ``translate_const`` = 0.45 x the image size.
+    mean is 0 (TResNet): fill colour 0 and ``translate_const`` = 0.45 x the image size. Posterize keeps the 0-bit
+    case current Pillow refuses (:func:`_posterize_any_bits`).
 
     Args:
         config_str: timm's AutoAugment policy name.
@@ -122,6 +134,10 @@ class TimmAutoAugment:
         from timm.data.auto_augment import auto_augment_transform
         self.op = auto_augment_transform(config_str, dict(translate_const=int(translate_const),
                                                           img_mean=tuple(img_mean)))
+        for sub_policy in self.op.policy:
+            for op in sub_policy:
+                if op.name.startswith("Posterize"):
+                    op.aug_fn = _posterize_any_bits
 
     def __call__(self, results: dict) -> dict:
         results["img"] = self.op(results["img"])

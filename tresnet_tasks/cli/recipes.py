@@ -13,6 +13,7 @@ lists the types of a list's entries.
 from __future__ import annotations
 
 import glob
+import importlib
 import math
 import os
 import re
@@ -21,6 +22,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 
 from ..errors import ConfigError
+from .config import load_config, require_detection
 
 RECIPES_FILE = "recipes.yml"
 _SEGMENT = re.compile(r"^([\w-]+)(?:\[(?:type=([\w.:-]+)|(-?\d+))\])?$")
@@ -191,7 +193,6 @@ def check_recipe(cfg: dict, recipe: dict, sources: dict, reference_cfg: Optional
 def audit(config_path: str, load=None) -> Tuple[dict, List[str]]:
     """(the resolved recipe, its problems) for a config file, from the recipes.yml of the folder whose recipe names
     it (the config's own folder, or for the stable entry configs in configs/, the folder its ``_base_`` names)."""
-    from .config import load_config
     load = load or load_config
     folder, name = _recipe_location(config_path)
     data = load_recipes(folder)
@@ -217,9 +218,7 @@ def package_config_path(name: str) -> str:
     if "::" not in name:
         return name
     package, rel = name.split("::", 1)
-    from .config import require_detection
     require_detection(f"the reference config {name}")
-    import importlib
     return os.path.join(os.path.dirname(importlib.import_module(package).__file__), ".mim", "configs", rel)
 
 

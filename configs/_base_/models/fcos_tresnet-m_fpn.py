@@ -1,7 +1,7 @@
 # FCOS with a TResNet-M backbone: FPN on C3..C5 = [128, 1024, 2048], GN head; RGB in [0, 1] (no mean/std).
 # The ImageNet-1K TResNet-M weights (80.8 top-1) that the paper's detection results start from, by their timm tag:
 # fetched once into the Hugging Face cache (python tools/fetch_weights.py tresnet_m.miil_in1k; offline runs use the
-# cache). 1K rather than 21K: the paper's 44.0 mAP is with ImageNet-1K pretraining, like mmdet's R50 baseline.
+# cache). 1K rather than 21K: the paper's detection result is with ImageNet-1K pretraining, like mmdet's R50 baseline.
 # A local file (official / 21K repo / timm / this project) instead:
 #   --cfg-options model.backbone.init_cfg.checkpoint=FILE    (model.backbone.init_cfg=None: from scratch)
 pretrained = 'tresnet_m.miil_in1k'

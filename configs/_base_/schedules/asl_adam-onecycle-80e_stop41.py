@@ -5,17 +5,12 @@
 # 0.95 -> 0.85 -> 0.95 (cycle_momentum, its default): OneCycleMomentum. Adam lr 1e-4, weight decay 1e-4 on
 # non-bias, non-1-D params (add_weight_decay + Adam(weight_decay=0)), AMP on GPU; EMA 0.9997 per step, EMA and raw
 # both evaluated each epoch (cls_runtime.py). Every value: configs/multilabel/recipes.yml.
+_base_ = ['./mldecoder_adam-onecycle_40e.py']  # the same optimizer, loop, EMA; another stop and cycle length
 max_epochs = 41  # epochs run
 cycle_epochs = 80  # epochs the one-cycle is laid out over
-lr = 1e-4
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
-val_cfg = dict(type='EMAAndRawValLoop', best_metric='multilabel/mAP')
-test_cfg = dict(type='TestLoop')
-optim_wrapper = dict(type='AmpOnGpuOptimWrapper', optimizer=dict(type='Adam', lr=lr, weight_decay=1e-4),
-                     paramwise_cfg=dict(bias_decay_mult=0.0, flat_decay_mult=0.0))
+train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
-    dict(type='OneCycleLR', eta_max=lr, pct_start=0.2, by_epoch=True, convert_to_iter_based=True, begin=0,
+    dict(type='OneCycleLR', eta_max=1e-4, pct_start=0.2, by_epoch=True, convert_to_iter_based=True, begin=0,
          end=cycle_epochs),
     dict(type='OneCycleMomentum', base_momentum=0.85, max_momentum=0.95, pct_start=0.2, by_epoch=True,
          convert_to_iter_based=True, begin=0, end=cycle_epochs)]
-auto_scale_lr = dict(enable=False, base_batch_size=56)
