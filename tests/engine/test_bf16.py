@@ -70,6 +70,58 @@ def test_detector_head_outputs_close_and_predictions_float32():
     assert inst.bboxes.dtype == torch.float32 and torch.isfinite(inst.bboxes).all()
 
 
+@pytest.mark.parametrize("config", ["configs/faster_rcnn/faster-rcnn_tresnet-m-tiny_fpn_1x_shapes.py",
+                                    "configs/mask_rcnn/mask-rcnn_tresnet-m-tiny_fpn_1x_shapes.py",
+                                    "configs/cascade_rcnn/cascade-rcnn_tresnet-m-tiny_fpn_1x_shapes.py"])
+def test_two_stage_detectors_train_and_predict_in_bf16(config):
+    """Faster / Mask / Cascade R-CNN: the RPN and every RoI head run under autocast; losses and gradients stay
+    float32 and finite; predictions are float32; RPN and RoI head outputs close to float32's."""
+    from mmdet.registry import MODELS
+    from mmdet.structures import DetDataSample
+    from mmdet.utils import register_all_modules
+    from mmengine.structures import InstanceData
+    register_all_modules()
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(config).model)
+    imgs = [torch.randint(0, 255, (3, 128, 128), dtype=torch.uint8) for _ in range(2)]
+    samples = []
+    for _ in imgs:
+        sample = DetDataSample(metainfo=dict(img_shape=(128, 128), ori_shape=(128, 128), scale_factor=(1.0, 1.0),
+                                             pad_shape=(128, 128), batch_input_shape=(128, 128)))
+        inst = InstanceData(bboxes=torch.tensor([[10.0, 12.0, 60.0, 70.0], [70.0, 20.0, 120.0, 90.0]]),
+                            labels=torch.tensor([0, 1]))
+        if "mask" in config:
+            from mmdet.structures.mask import BitmapMasks
+            masks = torch.zeros(2, 128, 128, dtype=torch.uint8)
+            masks[0, 12:70, 10:60] = 1
+            masks[1, 20:90, 70:120] = 1
+            inst.masks = BitmapMasks(masks.numpy(), 128, 128)
+        sample.gt_instances = inst
+        samples.append(sample)
+    data = model.data_preprocessor({"inputs": imgs, "data_samples": samples}, True)
+    model.eval()
+    with torch.no_grad():
+        feats = model.extract_feat(data["inputs"])
+        ref = model.rpn_head(feats)
+    enable_bf16(model)
+    with torch.no_grad():
+        got = model.rpn_head(model.extract_feat(data["inputs"]))
+    for r_level, g_level in zip(ref, got):
+        for r, g in zip(r_level, g_level):
+            assert g.dtype == torch.float32 and _close(g, r)
+    model.train()
+    losses = model.loss(data["inputs"], data["data_samples"])
+    total = sum(v.sum() if isinstance(v, torch.Tensor) else sum(v) for k, v in losses.items() if "loss" in k)
+    total.backward()
+    assert total.dtype == torch.float32 and torch.isfinite(total)
+    grads = [p.grad for p in model.parameters() if p.requires_grad and p.grad is not None]
+    assert grads and all(g.dtype == torch.float32 and torch.isfinite(g).all() for g in grads)
+    model.eval()
+    with torch.no_grad():
+        preds = model.predict(data["inputs"], data["data_samples"])
+    assert preds[0].pred_instances.bboxes.dtype == torch.float32
+
+
 def test_to_float32_keeps_structure():
     out = to_float32({"a": (torch.ones(2, dtype=torch.bfloat16), [torch.zeros(1, dtype=torch.float16)]),
                       "b": torch.ones(1, dtype=torch.long), "c": "text"})

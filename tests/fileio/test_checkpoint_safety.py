@@ -97,6 +97,34 @@ def test_crafted_pickle_never_runs_unless_that_file_is_trusted(files, monkeypatc
     assert files["canary"].exists()
 
 
+def test_training_checkpoint_with_an_empty_history_buffer_loads(tmp_path):
+    """An mmengine message hub whose HistoryBuffer logged nothing yet pickles its empty numpy arrays' data as
+    ``bytes()`` (protocol 2): plain data, read weights-only like the filled buffer; ``bytes`` with arguments (which
+    would allocate what the file asks) is still refused."""
+    import numpy as np
+    from mmengine.logging import HistoryBuffer, MessageHub
+
+    hub = MessageHub(f"hub-{tmp_path.name}")
+    hub.update_scalar("train/loss", 1.5)
+    hub_state = hub.state_dict()
+    hub_state["log_scalars"]["val/empty"] = HistoryBuffer()  # what a hub holds before the first validation
+    state = {"meta": {"epoch": 1}, "state_dict": {"w": torch.ones(2)}, "message_hub": hub_state,
+             "arrays": [np.zeros((0, 3), np.float32), np.array([], np.int64)]}
+    path = tmp_path / "epoch_1.pth"
+    torch.save(state, path)
+    loaded = read_checkpoint_file(path)
+    assert loaded["message_hub"]["log_scalars"]["val/empty"].data[0].size == 0
+    assert loaded["message_hub"]["log_scalars"]["train/loss"].current() == 1.5
+    assert loaded["arrays"][0].shape == (0, 3) and loaded["arrays"][1].dtype == np.int64
+
+    class Allocates:
+        def __reduce__(self):
+            return bytes, (1 << 20,)
+    torch.save({"x": Allocates()}, tmp_path / "bytes_call.pth")
+    with pytest.raises(UnsafeCheckpointError, match=r"refused: .*calls builtins\.bytes"):
+        read_checkpoint_file(tmp_path / "bytes_call.pth")
+
+
 @pytest.fixture(scope="module")
 def cifar_root(tmp_path_factory):
     return make_cifar_pickles(str(tmp_path_factory.mktemp("cifar")), 10, num_train=64, num_test=32)

@@ -2,7 +2,8 @@
 
 CPUs with AVX-512 BF16 or AMX run convolutions about twice as fast in bfloat16 (2.09x for TResNet-M in
 ``tools/benchmark.py``). ``torch.autocast`` does the casting; this module decides where: around the network's own
-forward only (detector: ``extract_feat`` = backbone + neck, and the head's convolutions; classifier: backbone
+forward only (detector: ``extract_feat`` = backbone + neck, and the head's convolutions; two-stage detectors: the RPN
+head and the RoI heads' forward, each cascade stage's too, with RoI extraction in float32; classifier: backbone
 features and head), with the outputs cast back to float32. Post-processing (mmcv's NMS has no bfloat16 CPU kernel),
 losses and metrics (numpy) then run in float32 as before.
 
@@ -48,13 +49,28 @@ def _bf16_method(func: Callable) -> Callable:
     return run
 
 
+def _heads(module: Optional[nn.Module]) -> List[nn.Module]:
+    """A head, or each stage's head of a cascade (mmdet keeps those in a ModuleList)."""
+    if module is None:
+        return []
+    return list(module) if isinstance(module, nn.ModuleList) else [module]
+
+
 def _targets(model: nn.Module) -> List[Tuple[nn.Module, str]]:
     if hasattr(model, "extract_feat") and hasattr(model, "bbox_head"):  # MMDetection single-stage detector
         return [(model, "extract_feat"), (model.bbox_head, "forward")]
+    if hasattr(model, "extract_feat") and hasattr(model, "roi_head"):  # two-stage: Faster / Mask / Cascade R-CNN
+        # the RoI extractors stay in float32 (they get the float32 features back): mmcv's RoIAlign and the box
+        # and mask targets are float32 code; the RPN and the RoI heads' convolutions / FCs run in bfloat16
+        targets = [(model, "extract_feat")] + [(h, "forward") for h in _heads(getattr(model, "rpn_head", None))]
+        for name in ("bbox_head", "mask_head"):
+            targets += [(h, "forward") for h in _heads(getattr(model.roi_head, name, None))]
+        return targets
     if hasattr(model, "backbone") and hasattr(model.backbone, "forward_features") and hasattr(model, "head"):
         return [(model.backbone, "forward_features"), (model.head, "forward")]  # TResNetClassifier
     raise ConfigError(f"bfloat16: do not know which parts of {type(model).__name__} are the network "
-                      "(expected an MMDetection detector with extract_feat/bbox_head, or TResNetClassifier)")
+                      "(expected an MMDetection detector with extract_feat and bbox_head or roi_head, or "
+                      "TResNetClassifier)")
 
 
 def enable_bf16(model: nn.Module, tool: Optional[str] = None) -> nn.Module:

@@ -32,13 +32,23 @@ TRUST_ENV = "TRESNET_TRUST_CHECKPOINT"
 PathLike = Union[str, os.PathLike]
 
 
+def _empty_bytes(*args):
+    """``bytes`` as a checkpoint may call it: protocol-2 pickles write an empty ``bytes`` value (an empty numpy
+    array's data, in an mmengine HistoryBuffer that logged nothing yet) as ``bytes()``. Only that call is allowed:
+    with arguments ``bytes`` would allocate whatever size the file asks for."""
+    if args:
+        # worded as torch's refusals ("GLOBAL name"), so the reader reports it as an unsafe file, not a damaged one
+        raise pickle.UnpicklingError("GLOBAL builtins.bytes called with arguments (only bytes() is plain data)")
+    return b""
+
+
 def safe_globals() -> List[Any]:
     """The non-tensor classes and functions allowed in a checkpoint's pickle (all inert: data containers)."""
     import builtins
     import codecs
     # getattr: HistoryBuffer pickles references to its own statistics methods as getattr(HistoryBuffer, 'min').
     # The weights-only unpickler still calls nothing that is not on this list, so this cannot run foreign code.
-    allowed: List[Any] = [builtins.getattr, codecs.encode]
+    allowed: List[Any] = [builtins.getattr, codecs.encode, (_empty_bytes, "builtins.bytes")]
     try:
         from mmengine.logging.history_buffer import HistoryBuffer
         from mmengine.optim.scheduler import OneCycleLR, OneCycleParamScheduler
