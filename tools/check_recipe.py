@@ -63,7 +63,8 @@ def show(path: str, options=None) -> int:
         print(f"  = {key}: {_fmt(spec.get('value'))}  [{spec.get('from')}{': ' + spec['where'] if spec.get('where') else ''}]"
               if not spec.get("absent") else f"  = {key}: (the default)  [{spec.get('from')}]")
     for key, spec in recipe["differences"].items():
-        print(f"  ~ {key}: {_fmt(spec.get('value'))} (source: {spec.get('source_value')!r}) - {spec.get('reason')}")
+        ours = "(the whole block)" if spec.get("subtree") else _fmt(spec.get("value"))
+        print(f"  ~ {key}: {ours} (source: {spec.get('source_value')!r}) - {spec.get('reason')}")
     for note in recipe["notes"]:
         print(f"  ~ {note}")
     if recipe["reference"]:
