@@ -159,3 +159,17 @@ def test_detection_reference_numbers_are_mmdets_own():
         assert theirs and all(theirs[k] == v for k, v in ref["Metrics"].items()), config
         checked += 1
     assert checked >= 16
+
+
+def test_train_tool_says_whether_the_run_is_its_published_recipe(tmp_path, capsys):
+    """What a user sees at the start of a full-size run: one line, as published or which settings depart."""
+    tool = load_tool("tools/train.py")
+    config = "configs/multilabel/asl_tresnet-l_448px_coco.py"
+    tool.build_cfg(tool.parse_args([config, "--work-dir", str(tmp_path)]))
+    assert "train: recipe: as its published recipe (37 settings checked" in capsys.readouterr().err
+    tool.build_cfg(tool.parse_args([config, "--work-dir", str(tmp_path), "--cfg-options", "train_cfg.max_epochs=40"]))
+    err = capsys.readouterr().err
+    assert "train: recipe: departs from its published recipe in train_cfg.max_epochs (" in err
+    tool.build_cfg(tool.parse_args(["configs/multilabel/asl_tresnet-m-tiny_128px_shapes.py", "--work-dir",
+                                    str(tmp_path)]))
+    assert "recipe" not in capsys.readouterr().err  # demo configs have none

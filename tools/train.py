@@ -19,6 +19,7 @@ import torch
 from tresnet_tasks.cli.args import (add_bf16_arg, add_common_args, apply_common_args, apply_trust,
                                     check_named_checkpoint, clear_errors, parse_tool_args)
 from tresnet_tasks.cli.config import load_config, set_pretrained_weights
+from tresnet_tasks.cli.recipes import recipe_summary
 from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
 from tresnet_tasks.engine.checkpoint import (find_resumable_checkpoint, install_atomic_checkpoint_writes,
                                              remove_partial_writes)
@@ -106,6 +107,9 @@ def build_cfg(args):
         cfg.resume = True
         cfg.load_from = args.resume
     apply_trust(args, [args.resume if args.resume != "auto" else None, cfg.get("load_from")])
+    summary = recipe_summary(args.config, cfg)
+    if summary and os.environ.get("RANK", "0") == "0":
+        print(f"train: recipe: {summary}", file=sys.stderr)
     return cfg
 
 

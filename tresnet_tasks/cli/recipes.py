@@ -190,6 +190,25 @@ def check_recipe(cfg: dict, recipe: dict, sources: dict, reference_cfg: Optional
     return problems
 
 
+def recipe_summary(config_path: str, cfg) -> Optional[str]:
+    """One line for a tool's console about the config it was given, as it will run (overrides applied): None for a
+    config without a recipe (demos, user configs); else whether it is its published recipe, or which recorded
+    settings it departs from."""
+    try:
+        _recipe_location(config_path)
+    except ConfigError:
+        return None
+    recipe, problems = audit(config_path, load=lambda p: cfg if os.path.abspath(p) == os.path.abspath(config_path)
+                             else load_config(p))
+    if not problems:
+        return (f"as its published recipe ({len(recipe['settings'])} settings checked, {len(recipe['differences'])} "
+                "recorded differences): python tools/check_recipe.py CONFIG lists them")
+    keys = list(dict.fromkeys(p.split(" ")[0].rstrip(":") for p in problems))
+    shown = ", ".join(keys[:4]) + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
+    return (f"departs from its published recipe in {shown} "
+            "(python tools/check_recipe.py CONFIG --cfg-options ... shows each against its source)")
+
+
 def audit(config_path: str, load=None) -> Tuple[dict, List[str]]:
     """(the resolved recipe, its problems) for a config file, from the recipes.yml of the folder whose recipe names
     it (the config's own folder, or for the stable entry configs in configs/, the folder its ``_base_`` names)."""
