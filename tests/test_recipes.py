@@ -120,7 +120,8 @@ def test_check_recipe_tool_exit_codes(tmp_path, capsys):
     tool = load_tool("tools/check_recipe.py")
     assert tool.main(["configs/multilabel/asl_tresnet-l_448px_coco.py"]) == 0
     assert "OK: the config is its recipe" in capsys.readouterr().out
-    assert tool.main(["configs/multilabel/asl_tresnet-l_448px_coco.py", "--cfg-options", "train_cfg.max_epochs=40"]) == 1
+    assert tool.main(["configs/multilabel/asl_tresnet-l_448px_coco.py", "--cfg-options",
+                      "train_cfg.max_epochs=40"]) == 1
     out = capsys.readouterr().out
     assert "! train_cfg.max_epochs = 40, but the source (asl_train) has 41" in out
     with pytest.raises(SystemExit) as exc:

@@ -20,7 +20,7 @@ from mmengine.config import DictAction
 
 from tresnet_tasks.cli.args import clear_errors
 from tresnet_tasks.cli.config import load_config
-from tresnet_tasks.cli.recipes import RECIPES_FILE, audit, load_recipes, lookup, recipe_table
+from tresnet_tasks.cli.recipes import RECIPES_FILE, audit, load_recipes, recipe_table
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -56,12 +56,11 @@ def show(path: str, options=None) -> int:
             cfg.merge_from_dict(options)
         return cfg
     recipe, problems = audit(path, load=load)
-    cfg = load(path).to_dict()
     print(f"{os.path.relpath(path, ROOT)}")
     for key, spec in recipe["settings"].items():
-        got = lookup(cfg, key)
-        print(f"  = {key}: {_fmt(spec.get('value'))}  [{spec.get('from')}{': ' + spec['where'] if spec.get('where') else ''}]"
-              if not spec.get("absent") else f"  = {key}: (the default)  [{spec.get('from')}]")
+        where = f": {spec['where']}" if spec.get("where") else ""
+        value = "(the default)" if spec.get("absent") else _fmt(spec.get("value"))
+        print(f"  = {key}: {value}  [{spec.get('from')}{where}]")
     for key, spec in recipe["differences"].items():
         ours = "(the whole block)" if spec.get("subtree") else _fmt(spec.get("value"))
         print(f"  ~ {key}: {ours} (source: {spec.get('source_value')!r}) - {spec.get('reason')}")

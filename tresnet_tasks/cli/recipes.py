@@ -210,8 +210,8 @@ def recipe_summary(config_path: str, cfg) -> Optional[str]:
 
 
 def audit(config_path: str, load=None) -> Tuple[dict, List[str]]:
-    """(the resolved recipe, its problems) for a config file, from the recipes.yml of the folder whose recipe names
-    it (the config's own folder, or for the stable entry configs in configs/, the folder its ``_base_`` names)."""
+    """(the resolved recipe, its problems) for a config file, from the recipes.yml that names it: its own folder's,
+    or for a stable entry config at the top of configs/, the sub-folder's that lists it as ``../NAME``."""
     load = load or load_config
     folder, name = _recipe_location(config_path)
     data = load_recipes(folder)
@@ -284,8 +284,10 @@ def recipe_table(configs_root: str) -> str:
                     f"{k} {v}" for k, v in ref["Metrics"].items())
             source = recipe["source"] or recipe["reference"] or code[model["In Collection"]]
             shared = recipe["shared"] or {"keys": set()}
-            diffs = ([f"the TResNet swap (`{os.path.relpath(os.path.join(folder, shared['name'].split('#')[0]), os.path.dirname(configs_root))}`)"]
-                     if shared["keys"] else [])
+            diffs = []
+            if shared["keys"]:
+                shared_file = os.path.join(folder, shared["name"].split("#")[0])
+                diffs.append(f"the TResNet swap (`{os.path.relpath(shared_file, os.path.dirname(configs_root))}`)")
             diffs += [f"`{k}`: {'(block)' if v.get('subtree') else _short(v.get('value'))} vs "
                       f"{_short(v.get('source_value'))}" for k, v in recipe["differences"].items()
                       if k not in shared["keys"]] + list(recipe["notes"])
