@@ -20,7 +20,7 @@ from mmengine.config import DictAction
 
 from tresnet_tasks.cli.args import clear_errors
 from tresnet_tasks.cli.config import load_config
-from tresnet_tasks.cli.recipes import RECIPES_FILE, audit, load_recipes, recipe_table
+from tresnet_tasks.cli.recipes import RECIPES_FILE, all_sources, audit, load_recipes, recipe_location, recipe_table
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -68,6 +68,10 @@ def show(path: str, options=None) -> int:
         print(f"  ~ {note}")
     if recipe["reference"]:
         print(f"  every other key equals {recipe['reference']}")
+    folder, _ = recipe_location(path)
+    sources = all_sources(load_recipes(folder), folder)
+    for name in dict.fromkeys(spec.get("from") for spec in recipe["settings"].values()):
+        print(f"  [{name}] {sources.get(name, '(not listed)')}")
     for line in problems:
         print(f"  ! {line}")
     print(f"  {'OK: the config is its recipe' if not problems else f'{len(problems)} problem(s)'}")

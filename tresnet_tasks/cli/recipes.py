@@ -195,7 +195,7 @@ def recipe_summary(config_path: str, cfg) -> Optional[str]:
     config without a recipe (demos, user configs); else whether it is its published recipe, or which recorded
     settings it departs from."""
     try:
-        _recipe_location(config_path)
+        recipe_location(config_path)
     except ConfigError:
         return None
     recipe, problems = audit(config_path, load=lambda p: cfg if os.path.abspath(p) == os.path.abspath(config_path)
@@ -213,7 +213,7 @@ def audit(config_path: str, load=None) -> Tuple[dict, List[str]]:
     """(the resolved recipe, its problems) for a config file, from the recipes.yml that names it: its own folder's,
     or for a stable entry config at the top of configs/, the sub-folder's that lists it as ``../NAME``."""
     load = load or load_config
-    folder, name = _recipe_location(config_path)
+    folder, name = recipe_location(config_path)
     data = load_recipes(folder)
     recipe = resolve_recipe(data, name, folder=folder)
     cfg = load(config_path).to_dict()
@@ -241,7 +241,8 @@ def package_config_path(name: str) -> str:
     return os.path.join(os.path.dirname(importlib.import_module(package).__file__), ".mim", "configs", rel)
 
 
-def _recipe_location(config_path: str) -> Tuple[str, str]:
+def recipe_location(config_path: str) -> Tuple[str, str]:
+    """(folder of the recipes.yml that names the config, the name it is listed under)."""
     config_path = os.path.abspath(config_path)
     folder, base = os.path.split(config_path)
     if os.path.exists(os.path.join(folder, RECIPES_FILE)) and base in load_recipes(folder)["recipes"]:
