@@ -2,7 +2,7 @@
 imports another test module, configs name the one registry module.
 
 Truth: the import statements themselves (every ``import`` in the source, function-level ones included), read with
-``ast``; the layer order is the documented one (README, "Project layout").
+``ast``; the layer order is the documented one (docs/layout.md).
 """
 import ast
 import glob

@@ -1,11 +1,13 @@
-"""The README's command lines work as written: every ``python tools/...`` line in its code blocks is parsed by that
-tool's own argument parser, every config it names loads with its ``--cfg-options``, every file it names in
-``configs/`` or ``tools/`` exists; the lines that need nothing but this machine are run for real.
+"""The command lines of the README and of every docs page work as written: every ``python tools/...`` line in their
+code blocks is parsed by that tool's own argument parser, every config it names loads with its ``--cfg-options``,
+every file it names in ``configs/``, ``tools/``, ``scripts/`` or ``docs/`` exists; the lines that need nothing but this
+machine are run for real.
 
 Lines that train or evaluate on the real datasets (``/data/coco`` ...) or need a GPU stop there: the data and the
 published checkpoints are not on this machine. What those commands do is covered by the tests of each tool on
 generated data in the same formats.
 """
+import glob
 import json
 import os
 import re
@@ -19,11 +21,21 @@ from tresnet_tasks.cli.config import load_config
 PLACEHOLDERS = {"CONFIG": "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py"}
 
 
-def readme_commands():
-    """Shell lines of the README's fenced code blocks (continuations joined, comments dropped)."""
-    lines, inside, current = [], False, ""
-    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
-        for raw in f:
+README = os.path.join(ROOT, "README.md")
+DOCS = [README] + sorted(glob.glob(os.path.join(ROOT, "docs", "**", "*.md"), recursive=True))
+
+
+def _text(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def readme_commands(paths=DOCS):
+    """Shell lines of the fenced code blocks of the README and docs pages (continuations joined, comments dropped)."""
+    lines = []
+    for path in paths:
+        inside, current = False, ""
+        for raw in _text(path).splitlines():
             if raw.strip().startswith("```"):
                 inside = not inside
                 continue
@@ -54,11 +66,20 @@ def tool_lines():
 
 
 def test_readme_has_the_two_commands_and_a_line_for_each_tool():
-    lines = readme_commands()
+    lines = readme_commands([README])
     assert any(line.startswith("make demo") for line in lines) and any(line.startswith("make test") for line in lines)
     tools = {tool for tool, _ in tool_lines()}
     assert {"tools/train.py", "tools/test.py", "tools/infer.py", "tools/benchmark.py",
-            "tools/fetch_weights.py"} <= tools
+            "tools/fetch_weights.py", "tools/check_gpu.py", "tools/export_onnx.py"} <= tools
+
+
+def test_readme_is_a_front_door():
+    """At most 200 lines; everything else lives in a docs page the README links to."""
+    text = _text(README)
+    assert len(text.splitlines()) <= 200
+    linked = set(re.findall(r"\]\((docs/[\w/-]+\.md)", text))
+    pages = {os.path.relpath(p, ROOT) for p in DOCS[1:] if "/api/" not in p}
+    assert pages <= linked, f"docs pages the README does not link to: {sorted(pages - linked)}"
 
 
 @pytest.mark.parametrize("tool,argv", tool_lines(), ids=[" ".join([t] + a)[:90] for t, a in tool_lines()])
@@ -74,13 +95,12 @@ def test_readme_tool_line_parses_and_its_configs_load(tool, argv):
         assert cfg.model.get("type")
 
 
-def test_readme_files_exist():
-    """Every configs/... and tools/... path the README names anywhere (prose included) exists."""
-    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
-        text = f.read()
-    named = set(re.findall(r"\b((?:configs|tools|scripts|docs)/[\w./-]+\.(?:py|sh|md|c|png))", text))
+@pytest.mark.parametrize("page", DOCS, ids=lambda p: os.path.relpath(p, ROOT))
+def test_readme_files_exist(page):
+    """Every configs/, tools/, scripts/ and docs/ path a page names anywhere (prose included) exists."""
+    named = set(re.findall(r"\b((?:configs|tools|scripts|docs)/[\w./-]+\.(?:py|sh|md|c|png|yml))", _text(page)))
     missing = sorted(p for p in named if not os.path.exists(os.path.join(ROOT, p)))
-    assert not missing, f"the README names files that do not exist: {missing}"
+    assert not missing, f"{os.path.relpath(page, ROOT)} names files that do not exist: {missing}"
 
 
 def test_readme_lines_runnable_here_run(tmp_path):
@@ -97,8 +117,8 @@ def test_readme_lines_runnable_here_run(tmp_path):
 
 
 def test_readme_bad_input_table_names_tests_that_exist():
-    """The bad-input table's last column names test files (tests/<folder>/<file>); they must exist."""
-    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    """The bad-input table's last column (docs/security.md) names test files (tests/<folder>/<file>); they exist."""
+    text = _text(os.path.join(ROOT, "docs", "security.md"))
     rows = [line for line in text.splitlines() if line.startswith("| ") and line.rstrip().endswith("|")]
     names = {n for row in rows for n in re.findall(r"\b((?:\w+/)?test_\w+)\b", row.split("|")[-2])}
     assert len(names) >= 5

@@ -136,9 +136,9 @@ def test_unreadable_recipes_file_is_one_line(tmp_path):
 
 
 def test_readme_recipe_table_is_the_generated_one():
-    """The README's recipe table is `tools/check_recipe.py --table` (data, not hand-kept text)."""
+    """The recipe table of docs/recipes.md is `tools/check_recipe.py --table` (data, not hand-kept text)."""
     from tresnet_tasks.cli.recipes import recipe_table
-    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    text = open(os.path.join(ROOT, "docs", "recipes.md"), encoding="utf-8").read()
     block = text.split("<!-- recipe-table:start -->\n", 1)[1].split("<!-- recipe-table:end -->", 1)[0]
     assert block.strip() == recipe_table(CONFIGS).strip(), "re-run: python tools/check_recipe.py --table"
 

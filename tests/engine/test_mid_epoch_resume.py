@@ -96,7 +96,9 @@ def test_fcos_killed_mid_epoch_resumes_to_the_same_weights(tmp_path):
     opts = ["--cfg-options", f"data_root={root}/", "train_cfg.max_epochs=2", "train_cfg.val_interval=10",
             "param_scheduler.1.end=2"]
     run_tool("tools/train.py", FCOS_DEMO, "--work-dir", str(tmp_path / "ref"), *opts)
-    args = ["tools/train.py", FCOS_DEMO, "--work-dir", str(tmp_path / "w"), "--checkpoint-every", "0.5s", *opts]
+    # a time checkpoint after every iteration: with 0.5s, a fast machine wrote none between the epoch-1 checkpoint
+    # (iteration 4) and the kill, and the run resumed at the epoch boundary instead
+    args = ["tools/train.py", FCOS_DEMO, "--work-dir", str(tmp_path / "w"), "--checkpoint-every", "0s", *opts]
     killed = run_tool(*args, check=False, env=_fault_env("kill_after_iter@6"))
     assert killed.returncode == -9, killed.output[-2000:]
     resumed = run_tool(*args, "--resume").output
