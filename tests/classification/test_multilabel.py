@@ -74,7 +74,7 @@ def test_list_formats_and_their_errors(ml_root, tmp_path):
     assert ds.get_data_info(0)["gt"].tolist() == [0, 1, 1]
     json_path = tmp_path / "list.json"
     json_path.write_text(json.dumps([{"image": names[0], "labels": ["cat"]}, {"image": "nope.jpg", "labels": ["dog"]}]))
-    with pytest.raises(DatasetError, match=r"1 image\(s\) of .* not found"):
+    with pytest.raises(DatasetError, match=r"1 image\(s\) listed in .*list.json are missing"):
         DATASETS.build(dict(type="MultiLabelListDataset", ann_file=str(json_path),
                             data_prefix=dict(img_path=img_dir), pipeline=[]))
     with pytest.raises(DatasetError, match=r"label\(s\) \['cat'\] are not among the configured classes"):

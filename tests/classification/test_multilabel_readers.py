@@ -291,3 +291,42 @@ def test_label_stats_hook_warns_and_fills_the_selective_prior(tmp_path):
     cat, car = VOC_CLASSES.index("cat"), VOC_CLASSES.index("car")
     assert loss.prior[cat] == pytest.approx(1 / 4) and loss.prior[car] == pytest.approx(1 / 4)
     assert float(loss.prior.sum()) == pytest.approx(4 / 4)  # cat, car, person, horse: one image each
+
+
+# ------------------------------------------------------------------------------------------------ missing images
+def _without_one_image(tmp_path, reader):
+    """(dataset config, removed file) for a reader whose data was written whole, then lost one image."""
+    if reader == "voc":
+        root = write_voc(str(tmp_path / "VOC2007"))
+        gone = os.path.join(root, "JPEGImages", "000007.jpg")
+        cfg = dict(type="VOCMultiLabelDataset", data_root=root)
+    elif reader == "open_images":
+        root = write_open_images(str(tmp_path / "oi"), [("img/a.jpg", ["/m/01"], [], "train"),
+                                                         ("img/b.jpg", ["/m/01"], [], "train")], [("/m/01", "Fish")])
+        gone = os.path.join(root, "img", "b.jpg")
+        cfg = dict(type="OpenImagesDataset", data_root=root, split="train")
+    else:  # Stanford Cars (single-label, the transfer reader)
+        root = write_cars_devkit(str(tmp_path / "cars"))
+        gone = os.path.join(root, "cars_train", "00002.jpg")
+        cfg = dict(type="StanfordCarsDataset", data_root=root, split="train")
+    os.remove(gone)
+    return dict(cfg, pipeline=PIPE), gone
+
+
+@pytest.mark.parametrize("reader", ["voc", "open_images", "stanford_cars"])
+def test_every_reader_names_a_missing_image_the_same_way(reader, tmp_path):
+    """One check (tresnet_tasks.data.images.require_images) for every reader: the count, the file, what to do."""
+    cfg, gone = _without_one_image(tmp_path, reader)
+    with pytest.raises(DatasetError, match=r"^1 image\(s\) listed in .* are missing \(e\.g\. \['(.*)'\]\); ") as err:
+        DATASETS.build(cfg)
+    assert gone in str(err.value)
+
+
+def test_nus_wide_official_layout_refuses_missing_images_unless_told_to_skip(tmp_path):
+    root = tmp_path / "nus"
+    _jpg(str(root / "images" / "a.jpg"))
+    with open(root / "nus_wide_data.csv", "w", newline="") as f:
+        csv.writer(f).writerows([["filepath", "labels", "split_name"], ["a.jpg", "['sky']", "train"],
+                                 ["b.jpg", "['sky']", "train"]])
+    with pytest.raises(DatasetError, match=r"1 image\(s\) listed in NUS-WIDE train are missing .*b\.jpg"):
+        DATASETS.build(dict(type="NUSWideDataset", data_root=str(root), split="train", pipeline=PIPE))

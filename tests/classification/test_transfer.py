@@ -84,7 +84,7 @@ def test_flowers_splits_and_labels(tmp_path):
             assert info["gt"] == labels[image_id - 1] - 1
     assert sizes == {"train": 5, "val": 5, "test": 10, "trainval": 10}
     os.remove(os.path.join(root, "jpg", "image_00003.jpg"))
-    with pytest.raises(DatasetError, match=r"1 Flowers-102 image\(s\) missing"):
+    with pytest.raises(DatasetError, match=r"1 image\(s\) listed in Flowers-102.s .*setid.mat are missing"):
         DATASETS.build(dict(type="Flowers102Dataset", data_root=root, split="test", pipeline=PIPE))
     with pytest.raises(DatasetError, match="split must be one of"):
         DATASETS.build(dict(type="Flowers102Dataset", data_root=root, split="everything", pipeline=PIPE))

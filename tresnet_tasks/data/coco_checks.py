@@ -10,6 +10,7 @@ import os
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import DatasetError
+from .images import require_images
 
 # The 80 categories of the official instances_{train,val}{2014,2017}.json, in the files' order (ids 1..90 with gaps).
 # Published COCO multi-label models (ASL, ML-Decoder) output their classes in this order.
@@ -80,12 +81,9 @@ def check_image_files(data: dict, img_dir: str, ann_file: str, only_ids: Optiona
     if not os.path.isdir(img_dir):
         raise DatasetError(f"image folder not found: {img_dir} (for {ann_file}); set data_prefix=dict(img=...) "
                            "or data_root to where the images are")
-    missing = [img["file_name"] for img in data["images"]
-               if (only_ids is None or img["id"] in only_ids)
-               and not os.path.isfile(os.path.join(img_dir, img["file_name"]))]
-    if missing:
-        raise DatasetError(f"{len(missing)} image(s) listed in {ann_file} are missing under {img_dir} "
-                           f"(e.g. {missing[:3]})")
+    require_images((os.path.join(img_dir, img["file_name"]) for img in data["images"]
+                    if only_ids is None or img["id"] in only_ids), ann_file,
+                   "point data_prefix=dict(img=...) or data_root at the folder that holds them")
 
 
 def count_bad_boxes(data: dict) -> Tuple[int, int]:

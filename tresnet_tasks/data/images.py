@@ -7,7 +7,8 @@
 """
 from __future__ import annotations
 
-from typing import Optional
+import os
+from typing import Iterable, List, Optional
 
 from mmengine.logging import print_log
 
@@ -52,3 +53,18 @@ def skip_unreadable(path: str, why: str) -> None:
 def unreadable_in_evaluation(path: str, why: str = "") -> DatasetError:
     return DatasetError(f"unreadable image in evaluation data: {path}{f' ({why})' if why else ''}; replace or "
                         "remove it (evaluation does not skip images)")
+
+
+def missing_images(paths: Iterable[str]) -> List[str]:
+    """The paths that are not files on disk. Every reader checks its whole list up front with this (not mid-epoch,
+    hours into a run); a reader that may leave missing images out (NUS-WIDE's dead URLs) uses the list itself."""
+    return [p for p in paths if not os.path.isfile(p)]
+
+
+def require_images(paths: Iterable[str], source: str, hint: str = "") -> None:
+    """One :class:`DatasetError` for every reader: how many images of ``source`` are missing, three of them, and
+    what to do (``hint``)."""
+    missing = missing_images(paths)
+    if missing:
+        raise DatasetError(f"{len(missing)} image(s) listed in {source} are missing (e.g. {missing[:3]})"
+                           + (f"; {hint}" if hint else ""))

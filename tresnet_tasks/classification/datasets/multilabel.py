@@ -20,6 +20,7 @@ from mmengine.logging import print_log
 from mmengine.registry import DATASETS
 
 from ...data.coco_checks import check_image_files, check_references, load_coco_json
+from ...data.images import require_images
 from ...errors import DatasetError
 from .base import MultiLabelDataset, sparse_target
 
@@ -126,16 +127,9 @@ class MultiLabelListDataset(MultiLabelDataset):
         if empty:
             print_log(f"{osp.basename(self.ann_file)}: {empty} entr(y/ies) with an empty label list "
                       f"{'skipped' if self.drop_empty else 'kept as all-negative'}", logger="current", level=30)
-        out, missing = [], []
-        for image, labs in entries:
-            if self.drop_empty and not labs:
-                continue
-            path = osp.join(img_dir, image)
-            if not osp.isfile(path):
-                missing.append(path)
-            out.append(dict(img_path=path, **sparse_target([index[lab] for lab in labs])))
-        if missing:
-            raise DatasetError(f"{len(missing)} image(s) of {self.ann_file} not found (e.g. {missing[:3]})")
+        out = [dict(img_path=osp.join(img_dir, image), **sparse_target([index[lab] for lab in labs]))
+               for image, labs in entries if labs or not self.drop_empty]
+        require_images((e["img_path"] for e in out), self.ann_file, "check data_prefix (img_path) and data_root")
         if not out:
             raise DatasetError(f"{self.ann_file}: no usable entry")
         return out

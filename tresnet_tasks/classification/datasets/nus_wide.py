@@ -22,6 +22,7 @@ import numpy as np
 from mmengine.logging import print_log
 from mmengine.registry import DATASETS
 
+from ...data.images import missing_images
 from ...errors import DatasetError
 from .base import MultiLabelDataset, sparse_target
 
@@ -80,7 +81,7 @@ class NUSWideDataset(MultiLabelDataset):
         index = {c: i for i, c in enumerate(classes)}
         self._metainfo["classes"] = tuple(classes)
         img_dir = self.data_prefix.get("img_path", "")
-        entries, empty, missing = [], 0, []
+        entries, empty = [], 0
         for path, labels in rows:
             bad = [c for c in labels if c not in index]
             if bad:
@@ -88,13 +89,13 @@ class NUSWideDataset(MultiLabelDataset):
             if not labels:
                 empty += 1
                 continue
-            full = osp.join(img_dir, path)
-            if self.check_images and not osp.isfile(full):
-                missing.append(full)
-                continue
-            entries.append(dict(img_path=full, **sparse_target([index[c] for c in labels])))
+            entries.append(dict(img_path=osp.join(img_dir, path), **sparse_target([index[c] for c in labels])))
+        missing = set(missing_images(e["img_path"] for e in entries)) if self.check_images else set()
         if missing and not (self.layout == "official" and self.skip_missing):
-            raise DatasetError(f"{len(missing)} image(s) of NUS-WIDE {self.split} are missing (e.g. {missing[:3]})")
+            raise DatasetError(f"{len(missing)} image(s) listed in NUS-WIDE {self.split} are missing "
+                               f"(e.g. {sorted(missing)[:3]}); check data_prefix, or skip_missing=True "
+                               "(official layout) to leave them out")
+        entries = [e for e in entries if e["img_path"] not in missing]
         print_log(f"NUS-WIDE ({self.layout}) {self.split}: {len(entries)} images, {len(classes)} classes; skipped "
                   f"{empty} without labels, {len(missing)} missing on disk", logger="current")
         if not entries:

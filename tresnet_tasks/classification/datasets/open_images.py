@@ -18,6 +18,7 @@ from typing import Dict, List, Optional
 from mmengine.logging import print_log
 from mmengine.registry import DATASETS
 
+from ...data.images import require_images
 from ...errors import DatasetError
 from .base import MultiLabelDataset, sparse_target
 from .nus_wide import parse_list_string
@@ -111,18 +112,15 @@ class OpenImagesDataset(MultiLabelDataset):
         self._metainfo["classes"] = tuple(names[m] for m in mids)
         self._metainfo["mids"] = tuple(mids)
         img_dir = self.data_prefix.get("img_path", "")
-        entries, missing, outside = [], [], 0
+        entries, outside = [], 0
         for path, pos, neg in rows:
             p = [index[m] for m in pos if m in index]
             n = [index[m] for m in neg if m in index]
             outside += len(pos) + len(neg) - len(p) - len(n)
-            full = osp.join(img_dir, path)
-            if self.check_images and not osp.isfile(full):
-                missing.append(full)
-            entries.append(dict(img_path=full, **sparse_target(p, negative=n)))
-        if missing:
-            raise DatasetError(f"{len(missing)} image(s) of {self.ann_file} are missing (e.g. {missing[:3]}); "
-                               "check data_prefix, or check_images=False to look at the labels only")
+            entries.append(dict(img_path=osp.join(img_dir, path), **sparse_target(p, negative=n)))
+        if self.check_images:
+            require_images((e["img_path"] for e in entries), self.ann_file,
+                           "check data_prefix, or check_images=False to look at the labels only")
         print_log(f"Open Images {self.split}: {len(entries)} images, {len(mids)} classes"
                   + (f"; {outside} label(s) of classes outside class_file ignored" if outside else ""),
                   logger="current")

@@ -22,6 +22,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 from mmengine.registry import DATASETS
 
+from ...data.images import require_images
 from ...errors import DatasetError
 from .base import ImageListDataset
 
@@ -153,9 +154,8 @@ class StanfordCarsDataset(_SplitDataset):
 
     @staticmethod
     def _check(records, classes):
-        missing = [r["img_path"] for r in records if not osp.isfile(r["img_path"])]
-        if missing:
-            raise DatasetError(f"{len(missing)} Stanford Cars image(s) missing (e.g. {missing[:3]})")
+        require_images((r["img_path"] for r in records), "Stanford Cars' annotation file",
+                       "data_root must hold the cars_train/ and cars_test/ folders (or car_ims/) whole")
         bad = sorted({r["gt"] for r in records if not 0 <= r["gt"] < len(classes)})
         if bad:
             raise DatasetError(f"Stanford Cars: class indices {bad[:5]} outside 1..{len(classes)}")
@@ -182,13 +182,9 @@ class Flowers102Dataset(_SplitDataset):
             if key not in setid:
                 raise DatasetError(f"{osp.join(root, 'setid.mat')} lacks {key!r} (has {sorted(k for k in setid if not k.startswith('__'))})")
             ids += [int(i) for i in np.atleast_1d(setid[key])]
-        records, missing = [], []
-        for i in sorted(ids):
-            path = osp.join(root, "jpg", f"image_{i:05d}.jpg")
-            if not osp.isfile(path):
-                missing.append(path)
-            records.append(dict(img_path=path, gt=int(labels[i - 1]) - 1))
-        if missing:
-            raise DatasetError(f"{len(missing)} Flowers-102 image(s) missing (e.g. {missing[:3]})")
+        records = [dict(img_path=osp.join(root, "jpg", f"image_{i:05d}.jpg"), gt=int(labels[i - 1]) - 1)
+                   for i in sorted(ids)]
+        require_images((r["img_path"] for r in records), f"Flowers-102's {osp.join(root, 'setid.mat')}",
+                       "data_root must hold the whole jpg/ folder")
         classes = [str(c) for c in range(1, int(labels.max()) + 1)]
         return records, classes

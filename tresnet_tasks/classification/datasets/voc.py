@@ -23,6 +23,7 @@ from typing import List, Optional
 from mmengine.logging import print_log
 from mmengine.registry import DATASETS
 
+from ...data.images import require_images
 from ...errors import DatasetError
 from .base import MultiLabelDataset, sparse_target
 
@@ -84,7 +85,7 @@ class VOCMultiLabelDataset(MultiLabelDataset):
         classes = list(self._metainfo["classes"])
         index = {c: i for i, c in enumerate(classes)}
         img_dir = self.data_prefix.get("img_path", "")
-        entries, missing, unknown_only = [], [], 0
+        entries, unknown_only = [], 0
         for image_id in ids:
             xml = osp.join(root, "Annotations", f"{image_id}.xml")
             if not osp.isfile(xml):
@@ -99,11 +100,10 @@ class VOCMultiLabelDataset(MultiLabelDataset):
             positive = plain | hard_only if self.difficult == "positive" else plain
             unknown = hard_only if self.difficult == "ignore" else ()
             path = osp.join(img_dir, f"{image_id}.jpg")
-            if self.check_images and not osp.isfile(path):
-                missing.append(path)
             entries.append(dict(img_path=path, img_id=image_id, **sparse_target(positive, unknown=unknown)))
-        if missing:
-            raise DatasetError(f"{len(missing)} image(s) listed in {self.ann_file} are missing (e.g. {missing[:3]})")
+        if self.check_images:
+            require_images((e["img_path"] for e in entries), self.ann_file,
+                           "check data_prefix (JPEGImages), or check_images=False to look at the labels only")
         print_log(f"VOC {osp.basename(osp.normpath(root))} {self.split}: {len(entries)} images, {unknown_only} with a "
                   f"class present only as difficult objects ({self.difficult})", logger="current")
         return entries
