@@ -1,9 +1,10 @@
-"""One policy for images that cannot be decoded, the same in detection, multi-label and transfer.
+"""One policy for images that are missing or cannot be decoded, the same in detection, multi-label and transfer.
 
-- Training: the image is skipped (the dataset draws another sample), and each bad file is named once in the log
-  with a running count, so a handful of broken downloads does not kill a long run.
-- Evaluation/test: an error naming the file (:class:`~tresnet_tasks.errors.DatasetError`), because skipping would
-  silently change the reported metric.
+- Missing: every reader checks its whole image list up front (:func:`require_images`), one message form.
+- Unreadable, in training: the image is skipped (the dataset draws another sample), and each bad file is named once
+  in the log with a running count, so a handful of broken downloads does not kill a long run.
+- Unreadable, in evaluation/test: an error naming the file (:class:`~tresnet_tasks.errors.DatasetError`), because
+  skipping would silently change the reported metric.
 """
 from __future__ import annotations
 
