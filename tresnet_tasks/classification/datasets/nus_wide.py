@@ -90,12 +90,14 @@ class NUSWideDataset(MultiLabelDataset):
                 empty += 1
                 continue
             entries.append(dict(img_path=osp.join(img_dir, path), **sparse_target([index[c] for c in labels])))
-        missing = set(missing_images(e["img_path"] for e in entries)) if self.check_images else set()
+        missing = missing_images(e["img_path"] for e in entries) if self.check_images else []
         if missing and not (self.layout == "official" and self.skip_missing):
             raise DatasetError(f"{len(missing)} image(s) listed in NUS-WIDE {self.split} are missing "
-                               f"(e.g. {sorted(missing)[:3]}); check data_prefix, or skip_missing=True "
+                               f"(e.g. {missing[:3]}); check data_prefix, or skip_missing=True "
                                "(official layout) to leave them out")
-        entries = [e for e in entries if e["img_path"] not in missing]
+        if missing:
+            gone = set(missing)
+            entries = [e for e in entries if e["img_path"] not in gone]
         print_log(f"NUS-WIDE ({self.layout}) {self.split}: {len(entries)} images, {len(classes)} classes; skipped "
                   f"{empty} without labels, {len(missing)} missing on disk", logger="current")
         if not entries:
