@@ -12,7 +12,7 @@ import re
 from tests.helpers import ROOT
 
 # lowest first; a package may import its own layer and those below
-LAYERS = [("errors",), ("fileio",), ("backbone",), ("data", "visualization"), ("classification", "detection"), ("engine",),
+LAYERS = [("errors",), ("machine",), ("fileio",), ("backbone",), ("data", "visualization"), ("classification", "detection"), ("engine",),
           ("cli", "benchmark"), ("registry",)]
 RANK = {name: i for i, names in enumerate(LAYERS) for name in names}
 
@@ -186,3 +186,34 @@ print("ok", len({names!r}))
 """
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and proc.stdout.startswith("ok"), proc.stdout + proc.stderr
+
+
+def _members(folder):
+    """The modules and subpackages a package folder holds: (name, how the layout page spells it)."""
+    out = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if name.endswith(".py") and name != "__init__.py":
+            out.append((name[:-3], name))
+        elif os.path.isfile(os.path.join(path, "__init__.py")):
+            out.append((name, f"{name}/"))
+    return out
+
+
+def test_every_package_docstring_and_the_layout_page_name_every_module():
+    """A reader finds each module from its package's docstring (the API pages render them), named in code markup,
+    and from docs/layout.md; a module added without a word about it fails here."""
+    layout = open(os.path.join(ROOT, "docs", "layout.md"), encoding="utf-8").read()
+    undocumented, off_the_page = [], []
+    for init in sorted(glob.glob(os.path.join(ROOT, "tresnet_tasks", "**", "__init__.py"), recursive=True)):
+        folder = os.path.dirname(init)
+        doc = ast.get_docstring(ast.parse(open(init, encoding="utf-8").read())) or ""
+        package = os.path.relpath(folder, ROOT)
+        for name, spelled in _members(folder):
+            if not re.search(rf"[`.]{re.escape(name)}(\.py|/)?[`.]", doc):  # ``name``, :mod:`.name`, ``name/``
+                undocumented.append(f"{package}/{spelled}")
+            if not re.search(rf"(?<![\w-]){re.escape(spelled)}", layout):
+                off_the_page.append(f"{package}/{spelled}")
+    assert len(undocumented) + len(off_the_page) < 200  # the scan found the packages at all
+    assert not undocumented, f"modules their package's docstring does not name: {undocumented}"
+    assert not off_the_page, f"modules docs/layout.md does not name: {off_the_page}"

@@ -19,7 +19,10 @@ the machine's measured fp32 GEMM peak.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import shlex
+import sys
 from typing import Dict, List
 
 import torch
@@ -28,15 +31,16 @@ from tresnet_tasks.benchmark.baseline import (BEST, DEFAULT_DET_PEER, DEFAULT_PE
                                               pick_fastest)
 from tresnet_tasks.benchmark.peak import gemm_peak_gflops, machine_line
 from tresnet_tasks.benchmark.report import add_ratios, plot_ratios, render
-from tresnet_tasks.benchmark.run import measure_all
+from tresnet_tasks.benchmark.run import DEFAULTS, DETECTION_BATCH, measure_all
 from tresnet_tasks.benchmark.specs import DEFAULT_DET_MODELS, DEFAULT_MODELS, parse_spec
 from tresnet_tasks.cli.args import clear_errors
 from tresnet_tasks.cli.config import require_detection
+from tresnet_tasks.machine import package_versions, source_commit
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--task", choices=["classification", "detection"], default="classification",
+    p.add_argument("--task", choices=["classification", "detection"], default=DEFAULTS["task"],
                    help="detection: MMDetection configs side by side (CONFIG[@norm][::cl] or mmdet::<config in mmdet>)")
     p.add_argument("--models", nargs="+", default=None,
                    help=f"default: {' '.join(DEFAULT_MODELS)}; detection: {' '.join(DEFAULT_DET_MODELS)}")
@@ -47,16 +51,16 @@ def parse_args(argv=None):
                    help=f"the network we compare with (default {DEFAULT_PEER}; detection: mmdet's R50 config that the "
                         f"first of --models was written over, e.g. RetinaNet R50 for a RetinaNet config, else "
                         f"{DEFAULT_DET_PEER})")
-    p.add_argument("--size", type=int, default=224)
-    p.add_argument("--det-size", type=int, nargs=2, default=[800, 1333], metavar=("H", "W"),
+    p.add_argument("--size", type=int, default=DEFAULTS["size"])
+    p.add_argument("--det-size", type=int, nargs=2, default=list(DEFAULTS["det_size"]), metavar=("H", "W"),
                    help="detection input size before padding to 32 (default 800 1333, the configs' test scale)")
-    p.add_argument("--batch", type=int, default=None, help="default 16; detection 2")
+    p.add_argument("--batch", type=int, default=None, help=f"default {DEFAULTS['batch']}; detection {DETECTION_BATCH}")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--amp", action="store_true", help="autocast (fp16 on CUDA, bf16 on CPU)")
     p.add_argument("--channels-last", action="store_true", help="channels_last for every model")
     p.add_argument("--compile", action="store_true", help="torch.compile every model")
-    p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=DEFAULTS["warmup"])
+    p.add_argument("--repeats", type=int, default=DEFAULTS["repeats"])
     p.add_argument("--no-train", action="store_true")
     p.add_argument("--no-infer", action="store_true")
     p.add_argument("--max-batch", action="store_true", help="GPU: search the largest training batch")
@@ -74,7 +78,7 @@ def parse_args(argv=None):
     det = args.task == "detection"
     args.models = args.models or (DEFAULT_DET_MODELS if det else DEFAULT_MODELS)
     args.peer = args.peer or (None if det else DEFAULT_PEER)  # detection: from the configs, in main()
-    args.batch = args.batch or (2 if det else 16)
+    args.batch = args.batch or (DETECTION_BATCH if det else DEFAULTS["batch"])
     return args
 
 
@@ -109,9 +113,16 @@ def main(argv=None) -> List[Dict]:
         print(choice)
     print(render(rows))
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"settings": vars(args), "machine": machine, "peak_gflops": peak, "baseline": args.baseline,
-                       "baseline_choice": choice, "torch": torch.__version__, "rows": rows}, f, indent=1)
+        with open(args.json, "w", encoding="utf-8") as f:  # the form tools/render_results.py renders into docs
+            json.dump({"what": f"{args.task}, {size}, batch {args.batch}, {'AMP' if args.amp else 'fp32'}, "
+                               f"medians of {args.repeats}",
+                       "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+                       "commit": source_commit(),
+                       "command": shlex.join(["python", "tools/benchmark.py",
+                                              *(sys.argv[1:] if argv is None else argv)]),
+                       "machine": machine, "versions": package_versions(), "settings": vars(args), "peak_gflops": peak,
+                       "baseline": args.baseline, "baseline_choice": choice, "torch": torch.__version__,
+                       "rows": rows}, f, indent=1)
     if args.plot:
         chart = plot_ratios(rows, args.baseline, args.plot, f"{size}, batch {args.batch}, {machine}")
         print(f"[benchmark] chart: {chart}")

@@ -26,7 +26,7 @@ from tresnet_tasks.backbone import iabn_available
 from tresnet_tasks.benchmark import node_check as nc
 from tresnet_tasks.benchmark.peak import gemm_peak_gflops, machine_line
 from tresnet_tasks.benchmark.report import render
-from tresnet_tasks.engine.precision import bf16_is_fast_here
+from tresnet_tasks.machine import bf16_is_fast_here, detection_missing
 
 
 def parse_args(argv=None):
@@ -98,7 +98,7 @@ def run_throughput(args, device: torch.device, det_size) -> dict:
     print(f"\n[check_gpu] classification, {size}px, batch {batch}, {'AMP' if amp else 'fp32'}", flush=True)
     out["classification"] = show(nc.guarded_throughput(
         lambda: nc.throughput("classification", device, cls_args, ours, ["timm:resnet50::cl"], "timm:tresnet_m")))
-    reason = nc.detection_missing()
+    reason = detection_missing(load=True)
     if reason:
         print(f"[check_gpu] detection throughput: missing: {reason}")
         out["detection"] = {"missing": reason}

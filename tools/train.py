@@ -23,10 +23,9 @@ from tresnet_tasks.cli.recipes import recipe_summary
 from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
 from tresnet_tasks.engine.checkpoint import (find_resumable_checkpoint, install_atomic_checkpoint_writes,
                                              remove_partial_writes)
+from tresnet_tasks.cli.preemption import EXIT_PREEMPTED, apply_fault_tolerance, preempted_by, restarted_by_scheduler
 from tresnet_tasks.engine.hooks import ConsoleHook, LabelStatsHook, PlotHook
-from tresnet_tasks.engine.output import library_stdout_to_log
-from tresnet_tasks.engine.preemption import (EXIT_PREEMPTED, apply_fault_tolerance, preempted_by,
-                                             restarted_by_scheduler)
+from tresnet_tasks.engine.output import Console, library_stdout_to_log
 from tresnet_tasks.engine.runner import ConsoleRunner
 from tresnet_tasks.engine.precision import check_bf16_pays, enable_bf16
 from tresnet_tasks.errors import CheckpointNotFoundError, ConfigError
@@ -165,6 +164,7 @@ def main(argv=None):
             runner.train()
         finish_distributed()
         if preempted_by(runner):
+            Console.print(f"exiting with code {EXIT_PREEMPTED} (resume: --resume)")
             if os.environ.get("TT_EXIT_STATUS_FILE"):  # tools/dist_launch.sh: torchrun reports any exit as 1
                 with open(os.environ["TT_EXIT_STATUS_FILE"], "w", encoding="utf-8") as f:
                     f.write(str(EXIT_PREEMPTED))

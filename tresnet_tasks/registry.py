@@ -18,8 +18,9 @@ from typing import Optional
 
 from . import classification  # noqa: F401 - models, heads, losses, metrics, datasets, transforms
 from .cli.config import require_detection
-from .engine import hooks, loops, optim, preemption, runner, schedulers  # noqa: F401 - console runner/hooks, EMA
-# loop, optimizer wrappers and constructor, the resumable loop, seeded sampler, resumable-checkpoint hook, OneCycleMomentum
+from .engine import hooks, loops, optim, resumable_loop, runner, sample_seeding, schedulers  # noqa: F401 - the
+# console runner, every hook, the EMA loop, optimizer wrappers and constructor, the resumable loop, the seeded sampler,
+# OneCycleMomentum
 from .fileio import install_safe_checkpoint_io
 
 DETECTION_MISSING: Optional[str] = None

@@ -1,6 +1,6 @@
 # Cascade R-CNN + TResNet-M reduced for a 2-core CPU on the generated shapes data (python tools/make_demo_data.py):
 # the learning check of cascade-rcnn_tresnet-m_fpn_1x_coco.py (same detector, tools and evaluation; smaller backbone,
-# FPN, RPN and three RoI heads, fewer sampled RoIs, a 6-epoch from-scratch schedule:
+# FPN, RPN and three RoI heads, 32 sampled RoIs per image (mmdet: 512), a 6-epoch from-scratch schedule:
 # ../_base_/shapes_detection_demo.py). The three stages are mmdet's own, resized (their IoU thresholds and box
 # coder statistics unchanged).
 _base_ = ['./cascade-rcnn_tresnet-m_fpn_1x_coco.py', '../_base_/shapes_detection_demo.py']
@@ -15,7 +15,7 @@ model = dict(
                                   num_classes=len(_base_.shapes_demo.classes))
                              for stage in _base_.model.roi_head.bbox_head]),
     train_cfg=dict(rpn_proposal=dict(nms_pre=500, max_per_img=200),
-                   rcnn=[dict(stage, sampler=dict(stage.sampler, num=128)) for stage in _base_.model.train_cfg.rcnn]),
+                   rcnn=[dict(stage, sampler=dict(stage.sampler, num=32)) for stage in _base_.model.train_cfg.rcnn]),
     test_cfg=dict(rpn=dict(nms_pre=300, max_per_img=100), rcnn=dict(max_per_img=20)))
 
 train_dataloader = _base_.shapes_demo.train_dataloader

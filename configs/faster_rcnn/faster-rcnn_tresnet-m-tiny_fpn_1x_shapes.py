@@ -1,6 +1,7 @@
 # Faster R-CNN + TResNet-M reduced for a 2-core CPU on the generated shapes data (python tools/make_demo_data.py): the
 # learning check of faster-rcnn_tresnet-m_fpn_1x_coco.py (same detector, tools and evaluation; smaller backbone, FPN,
-# RPN and RoI head, fewer sampled RoIs, a 6-epoch from-scratch schedule: ../_base_/shapes_detection_demo.py).
+# RPN and RoI head, 32 sampled RoIs per image (mmdet: 512), a 6-epoch from-scratch schedule:
+# ../_base_/shapes_detection_demo.py).
 _base_ = ['./faster-rcnn_tresnet-m_fpn_1x_coco.py', '../_base_/shapes_detection_demo.py']
 data_root = _base_.shapes_demo.data_root
 
@@ -10,7 +11,7 @@ model = dict(
     rpn_head=dict(in_channels=64, feat_channels=64),
     roi_head=dict(bbox_roi_extractor=dict(out_channels=64),
                   bbox_head=dict(in_channels=64, fc_out_channels=256, num_classes=len(_base_.shapes_demo.classes))),
-    train_cfg=dict(rpn_proposal=dict(nms_pre=500, max_per_img=200), rcnn=dict(sampler=dict(num=128))),
+    train_cfg=dict(rpn_proposal=dict(nms_pre=500, max_per_img=200), rcnn=dict(sampler=dict(num=32))),
     test_cfg=dict(rpn=dict(nms_pre=300, max_per_img=100), rcnn=dict(max_per_img=20)))
 
 train_dataloader = _base_.shapes_demo.train_dataloader

@@ -7,7 +7,7 @@ import torch.nn as nn
 
 import pytest
 
-from tests.helpers import run_tool
+from tests.helpers import run_tool, run_tool_in_process
 from tresnet_tasks.benchmark.baseline import default_det_peer
 from tresnet_tasks.benchmark.measure import gflop_per_image, saved_bytes_for_backward, step_peak_bytes
 from tresnet_tasks.benchmark.specs import parse_spec
@@ -81,8 +81,8 @@ def test_tool_runs_and_ratios_are_computed_from_measurements(tmp_path):
 
 
 def test_a_bad_model_spec_is_a_clear_error():
-    proc = run_tool("tools/benchmark.py", "--models", "ours:tresnet_m:bn:turbo", "--size", "64", "--batch", "1",
-                    "--repeats", "1", "--warmup", "0", check=False)
+    proc = run_tool_in_process("tools/benchmark.py", "--models", "ours:tresnet_m:bn:turbo", "--size", "64",
+                               "--batch", "1", "--repeats", "1", "--warmup", "0")
     assert proc.returncode != 0 and "unknown options ['turbo']" in proc.output
 
 

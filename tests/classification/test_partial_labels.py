@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from tresnet_tasks.classification.losses import AsymmetricLoss
-from tresnet_tasks.classification.metrics import compact_target, dense_targets, multilabel_metrics
+from tresnet_tasks.classification.metrics import multilabel_metrics
+from tresnet_tasks.classification.targets import dense_targets, sparse_from_dense
 from tresnet_tasks.errors import ConfigError
 
 GN, GP, GU, CLIP, EPS = 4.0, 1.0, 2.0, 0.05, 1e-8
@@ -115,11 +116,11 @@ def test_partial_map_equals_todays_when_nothing_is_unknown():
     assert zero["mAP"] == pytest.approx(100 * want * 8 / 9)
 
 
-def test_compact_targets_round_trip():
+def test_sparse_targets_round_trip():
     rng = np.random.default_rng(1)
     targets = rng.integers(-1, 2, (50, 30)).astype(np.int8)
     targets[:10] = np.where(targets[:10] < 0, 0, targets[:10])  # fully known rows too
-    assert np.array_equal(dense_targets([compact_target(t) for t in targets], 30), targets)
+    assert np.array_equal(dense_targets([sparse_from_dense(t) for t in targets], 30), targets)
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import ROOT, load_tool
 from tresnet_tasks.cli.config import load_config
-from tresnet_tasks.engine.preemption import apply_fault_tolerance
+from tresnet_tasks.cli.preemption import apply_fault_tolerance
 from tresnet_tasks.errors import ConfigError
 
 ALIASES = [("configs/fcos_tresnet_m_coco.py", "configs/fcos/fcos_tresnet-m_fpn_gn-head_1x_coco.py"),

@@ -8,7 +8,7 @@ import torch
 from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
 
-from tests.helpers import last_metrics, run_tool, untrained_checkpoint
+from tests.helpers import last_metrics, run_tool, run_tool_in_process, untrained_checkpoint
 from tresnet_tasks import create_tresnet
 from tresnet_tasks.backbone import canonical_to_official
 from tresnet_tasks.backbone.norms import is_norm_act
@@ -135,8 +135,8 @@ def test_bad_data_fails_before_training_with_a_clear_message(tmp_path, shapes_ro
             for c in data["categories"]:
                 c["name"] = c["name"].upper()
         _write(root, data)
-    proc = run_tool("tools/train.py", DEMO_CFG, "--work-dir", str(tmp_path / "w"), "--cfg-options",
-                    f"data_root={root}/", check=False, timeout=300)
+    proc = run_tool_in_process("tools/train.py", DEMO_CFG, "--work-dir", str(tmp_path / "w"), "--cfg-options",
+                               f"data_root={root}/")
     assert proc.returncode == 2, proc.output[-2000:]
     last = proc.output.strip().splitlines()[-1]
     assert last.startswith("train: error: DatasetError") and __import__("re").search(expected, last), last

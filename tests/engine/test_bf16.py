@@ -7,6 +7,7 @@ import torch
 from mmengine.config import Config
 
 from tests.helpers import load_tool, run_tool
+from tresnet_tasks import machine
 from tresnet_tasks.engine import precision
 from tresnet_tasks.errors import ConfigError
 from tresnet_tasks.classification import TResNetClassifier
@@ -134,7 +135,7 @@ def test_tools_bf16_flags_run(tmp_path):
     root = make_shapes_coco(str(tmp_path / "det"), num_train=8, num_val=4, size=128)
     opts = ["--cfg-options", f"data_root={root}/", "train_cfg.max_epochs=1", "param_scheduler.1.end=1"]
     run_tool("tools/train.py", DET_DEMO, "--work-dir", str(tmp_path / "w"), *opts)
-    force = [] if precision.bf16_is_fast_here() else ["force"]  # the mechanics, on any CPU
+    force = [] if machine.bf16_is_fast_here() else ["force"]  # the mechanics, on any CPU
     out = run_tool("tools/test.py", DET_DEMO, str(tmp_path / "w" / "epoch_1.pth"), "--bf16", *force, "--work-dir",
                    str(tmp_path / "t"), *opts[:2]).output
     # a 1-epoch model may detect nothing: then the line says box mAP 0.0 and why
@@ -155,8 +156,8 @@ def test_tools_bf16_flags_run(tmp_path):
     (" fp asimd evtstrm aes sha2 crc32 bf16 i8mm ", True),    # Arm (Graviton 3, Neoverse V1)
 ])
 def test_native_bfloat16_is_read_from_the_cpu_flags(monkeypatch, flags, native):
-    monkeypatch.setattr(precision, "cpu_flags", lambda: flags)
-    assert precision.bf16_is_fast_here() is native
+    monkeypatch.setattr(machine, "cpu_flags", lambda: flags)
+    assert machine.bf16_is_fast_here() is native
 
 
 def test_bf16_on_a_cpu_without_native_bfloat16_is_refused_unless_forced(monkeypatch, tmp_path):

@@ -11,7 +11,7 @@ import os
 import pytest
 from PIL import Image
 
-from tests.helpers import run_tool
+from tests.helpers import run_tool, run_tool_in_process
 
 DEMO_CFG = "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py"
 CONSOLE_BUDGET = 60  # lines the whole `make demo` job may print (it printed about 1,100 before)
@@ -94,5 +94,5 @@ def test_tensorboard_option_and_verbose(tmp_path):
 
 
 def test_plot_logs_names_a_work_dir_without_a_log(tmp_path):
-    proc = run_tool("tools/plot_logs.py", str(tmp_path), check=False)
+    proc = run_tool_in_process("tools/plot_logs.py", str(tmp_path))
     assert proc.returncode == 2 and "no <timestamp>/vis_data/scalars.json here" in proc.output

@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from tests.helpers import ROOT, run_tool
+from tests.helpers import ROOT, run_tool, run_tool_in_process
 from tresnet_tasks.data.synthetic import make_cifar_pickles
 
 DEMO = "configs/transfer/tresnet-m-tiny_64px_shapes-cifar10.py"
@@ -78,7 +78,7 @@ def test_sync_norm_conversion_keeps_activation_and_weights():
 def test_bad_input_gets_one_clear_line(tmp_path, what, args, expected):
     import re
     work_dir = [] if args[0] == "tools/benchmark.py" else ["--work-dir", str(tmp_path / "w")]
-    proc = run_tool(*args, *work_dir, check=False, timeout=300)
+    proc = run_tool_in_process(*args, *work_dir)
     last = proc.output.strip().splitlines()[-1]
     assert proc.returncode == 2 and re.search(expected, last), f"{what}: rc={proc.returncode} {last}"
 
@@ -87,8 +87,8 @@ def test_checkpoint_of_another_class_count_is_refused(cifar_root, tmp_path):
     from tresnet_tasks import create_tresnet
     path = tmp_path / "other.pth"
     torch.save({"state_dict": create_tresnet("tresnet_l", norm="bn", num_classes=5).state_dict()}, path)
-    proc = run_tool("tools/train.py", DEMO, "--work-dir", str(tmp_path / "w"), "--cfg-options",
-                    f"data_root={cifar_root}/", f"model.pretrained={path}", check=False, timeout=300)
+    proc = run_tool_in_process("tools/train.py", DEMO, "--work-dir", str(tmp_path / "w"), "--cfg-options",
+                               f"data_root={cifar_root}/", f"model.pretrained={path}")
     last = proc.output.strip().splitlines()[-1]
     assert proc.returncode == 2 and "checkpoint is tresnet_l but the model is custom TResNet" in last
 

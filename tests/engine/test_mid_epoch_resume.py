@@ -236,7 +236,7 @@ def test_slurm_from_a_login_node_starts_srun_again_with_resume(cifar_root, refer
 # -- augmentation as a function of the sample -----------------------------------------------------------------------
 def _first_batches(config, root, work_dir, num_workers, seed=0, epochs=(0,), n=3):
     from tresnet_tasks.cli.config import load_config
-    from tresnet_tasks.engine.preemption import apply_fault_tolerance
+    from tresnet_tasks.cli.preemption import apply_fault_tolerance
     from tresnet_tasks.engine.runner import ConsoleRunner
     from tresnet_tasks.registry import register_all_modules
     register_all_modules()

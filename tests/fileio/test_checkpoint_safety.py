@@ -10,7 +10,7 @@ import zipfile
 import pytest
 import torch
 
-from tests.helpers import ROOT, run_tool
+from tests.helpers import ROOT, run_tool, run_tool_in_process
 from tresnet_tasks import create_tresnet, load_tresnet_weights
 from tresnet_tasks.data.synthetic import make_cifar_pickles, make_shapes_coco
 from tresnet_tasks.errors import DamagedCheckpointError, UnsafeCheckpointError
@@ -142,15 +142,15 @@ def _last_line(proc):
                 r"pickle calls posix\.system .*--trust-checkpoint"),
 ])
 def test_test_tool_on_bad_checkpoints_is_one_line(files, cifar_root, tmp_path, kind, expected):
-    proc = run_tool("tools/test.py", DEMO, str(files[kind]), "--work-dir", str(tmp_path / "w"), "--cfg-options",
-                    f"data_root={cifar_root}/", check=False, timeout=300)
+    proc = run_tool_in_process("tools/test.py", DEMO, str(files[kind]), "--work-dir", str(tmp_path / "w"),
+                               "--cfg-options", f"data_root={cifar_root}/")
     assert proc.returncode == 2 and re.search(expected, _last_line(proc)), proc.output[-3000:]
     assert "Traceback" not in proc.output and not files["canary"].exists()
 
 
 def test_resume_from_a_truncated_checkpoint_is_one_line(files, cifar_root, tmp_path):
-    proc = run_tool("tools/train.py", DEMO, "--work-dir", str(tmp_path / "w"), "--resume", str(files["truncated"]),
-                    "--cfg-options", f"data_root={cifar_root}/", check=False, timeout=300)
+    proc = run_tool_in_process("tools/train.py", DEMO, "--work-dir", str(tmp_path / "w"), "--resume",
+                               str(files["truncated"]), "--cfg-options", f"data_root={cifar_root}/")
     assert proc.returncode == 2 and "Traceback" not in proc.output, proc.output[-3000:]
     assert re.search(r"^train: error: DamagedCheckpointError: .*truncated\.pth is damaged", _last_line(proc))
 

@@ -3,7 +3,7 @@
 ``tresnet`` the network, ``layers`` its blocks' parts, ``norms/`` the interchangeable norm modes side by side,
 ``lean/`` everything the backbone does to keep less for backward (its docstring is the table), ``weights`` every
 checkpoint format, ``factory`` building by name, ``adapter`` what task models share to embed it, ``deploy``
-inference-only folding.
+inference-only folding, ``memory_format`` the per-machine channels_last choice.
 """
 from .adapter import build_backbone, pretrained_source, under_prefix
 from .deploy import fold_norms

@@ -30,11 +30,12 @@ import torch
 from ..backbone import create_tresnet, iabn_available
 from ..backbone.norms import randomize_norms
 from ..classification.losses import AsymmetricLoss
+from ..machine import detection_missing
 from . import measure as bm
 from .baseline import peer_forms, pick_fastest
 from .benches import DetectionBench
 from .report import add_ratios
-from .run import measure_all
+from .run import DETECTION_BATCH, measure_all, settings
 from .specs import parse_detector_spec, parse_model_spec
 
 FCOS_CONFIG = "configs/fcos/fcos_tresnet-m_fpn_gn-head_1x_coco.py"
@@ -112,19 +113,8 @@ def backbone_parity(device: torch.device, norm: str, path: str, size: int = 64) 
                output_rel_err=out_err, grad_rel_err=grad_err)
 
 
-def detection_missing() -> Optional[str]:
-    """Why detection cannot run here (mmcv's compiled ops or mmdet missing), or None."""
-    try:
-        import mmcv.ops  # noqa: F401 - loads mmcv._ext, the compiled ops
-        import mmdet  # noqa: F401
-    except Exception as e:  # noqa: BLE001 - ImportError or a broken extension (OSError, undefined symbol)
-        return (f"detection needs mmcv 2.1 with its compiled ops and mmdet 3.3 ({type(e).__name__}: "
-                f"{str(e).splitlines()[0][:120]}); README 'Install' builds them")
-    return None
-
-
 def mmcv_nms(device: torch.device) -> Dict:
-    reason = detection_missing()
+    reason = detection_missing(load=True)
     if reason:
         return row("nms mmcv", "missing", reason)
     from mmcv.ops import nms
@@ -190,11 +180,11 @@ def amp_asl(device: torch.device, steps: int = 5) -> Dict:
 
 
 def fcos_step(device: torch.device, size: List[int]) -> Dict:
-    reason = detection_missing()
+    reason = detection_missing(load=True)
     if reason:
         return row("fcos step", "missing", reason)
-    bench = DetectionBench(parse_detector_spec(f"{FCOS_CONFIG}@bn"), argparse.Namespace(det_size=size, batch=2,
-                                                                                        amp=False), device)
+    bench = DetectionBench(parse_detector_spec(f"{FCOS_CONFIG}@bn"),
+                           settings(task="detection", det_size=size, batch=DETECTION_BATCH), device)
     bench.model.train()
     loss = bench._loss()
     loss.backward()
@@ -214,13 +204,7 @@ def correctness(device: torch.device, det_size: List[int]) -> List[Dict]:
     return rows
 
 
-def bench_args(**overrides) -> argparse.Namespace:
-    """The settings :func:`~.run.measure_all` and the benches read (tools/benchmark.py's defaults)."""
-    args = dict(task="classification", size=224, det_size=[800, 1333], batch=16, amp=False, channels_last=False,
-                compile=False, warmup=2, repeats=5, no_train=False, no_infer=False, max_batch=False, flops=False,
-                threads=None, same_process=False)
-    args.update(overrides)
-    return argparse.Namespace(**args)
+bench_args = settings  # the benchmark tool's defaults, with overrides
 
 
 def largest_batch(device: torch.device, size: int, cap: int = 512) -> int:

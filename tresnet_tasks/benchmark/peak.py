@@ -12,7 +12,7 @@ from typing import Optional
 
 import torch
 
-from ..engine.precision import cpu_description
+from ..machine import device_description
 
 
 def gemm_peak_gflops(device: str = "cpu", n: int = 2048, repeats: int = 5, threads: Optional[int] = None) -> float:
@@ -42,8 +42,4 @@ def gemm_peak_gflops(device: str = "cpu", n: int = 2048, repeats: int = 5, threa
 def machine_line(device: torch.device, peak_gflops: Optional[float]) -> str:
     """What every table names: the processor (CPU model and torch's vector capability, or the GPU), the threads,
     and the measured fp32 peak."""
-    if device.type == "cuda":
-        name = torch.cuda.get_device_name(device)
-    else:
-        name = f"{cpu_description()}, {torch.get_num_threads()} threads"
-    return name + (f", fp32 GEMM peak {peak_gflops:.0f} GFLOP/s" if peak_gflops else "")
+    return device_description(device) + (f", fp32 GEMM peak {peak_gflops:.0f} GFLOP/s" if peak_gflops else "")

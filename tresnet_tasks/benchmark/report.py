@@ -1,7 +1,7 @@
 """The benchmark's columns, defined once: the table, the ratios to the baseline row and the chart all read them."""
 from __future__ import annotations
 
-from typing import Dict, List, NamedTuple, Optional
+from typing import Dict, List, NamedTuple, Optional, Sequence
 
 from ..visualization.charts import ratio_bars
 
@@ -53,18 +53,26 @@ def add_ratios(rows: List[Dict], baseline: str) -> None:
                 r[f"{col.key}_ratio"] = r[col.key] / base[col.key]
 
 
-def render(rows: List[Dict]) -> str:
-    """A markdown table: value and ratio per column that any row has."""
-    cols = [c for c in COLUMNS if any(r.get(c.key) is not None for r in rows)]
-    lines = ["| model | " + " | ".join(f"{c.label} | ratio" for c in cols) + " |",
-             "|" + "---|" * (1 + 2 * len(cols))]
+def _value(v: float) -> str:
+    return f"{v:.3f}" if abs(v) < 1 else f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"  # detection: < 1 img/s
+
+
+def render(rows: List[Dict], columns: Optional[Sequence[str]] = None) -> str:
+    """A markdown table: value and ratio per column (``columns``: the keys to show, in this order; default: every
+    column some row has). A row's ``label`` is shown in place of its spec, and a ``machine`` column leads where
+    rows carry one (results/*.json rendered into the docs by tools/render_results.py)."""
+    by_key = {c.key: c for c in COLUMNS}
+    cols = ([by_key[k] for k in columns] if columns else
+            [c for c in COLUMNS if any(r.get(c.key) is not None for r in rows)])
+    lead = ["machine"] if any("machine" in r for r in rows) else []
+    lines = ["| " + " | ".join(lead + ["model"] + [f"{c.label} | ratio" for c in cols]) + " |",
+             "|" + "---|" * (len(lead) + 1 + 2 * len(cols))]
     for r in rows:
-        cells = []
+        cells = [str(r.get(k, "")) for k in lead] + [r.get("label", r["model"])]
         for c in cols:
             v, ratio = r.get(c.key), r.get(f"{c.key}_ratio")
-            cells += ["-" if v is None else (f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"),  # detection: < 1 img/s
-                      "-" if ratio is None else f"{ratio:.2f}"]
-        lines.append(f"| {r['model']} | " + " | ".join(cells) + " |")
+            cells += ["-" if v is None else _value(v), "-" if ratio is None else f"{ratio:.2f}"]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

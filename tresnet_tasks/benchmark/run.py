@@ -1,6 +1,7 @@
 """Measuring several networks side by side: interleaved repeats, medians, then FLOPs, stage times and memory."""
 from __future__ import annotations
 
+import argparse
 import statistics
 from typing import Dict, List, Sequence
 
@@ -10,6 +11,21 @@ from .benches import make_bench
 from .report import add_rates
 from .specs import Spec
 from .workers import WorkerBench
+
+# Every setting measure_all and the benches read, at tools/benchmark.py's defaults: the tool's options start from
+# these, and so does the node self-check (tools/check_gpu.py), so the two cannot drift apart.
+DEFAULTS = dict(task="classification", size=224, det_size=[800, 1333], batch=16, amp=False, channels_last=False,
+                compile=False, warmup=2, repeats=5, no_train=False, no_infer=False, max_batch=False, flops=False,
+                threads=None, same_process=False)
+DETECTION_BATCH = 2  # --batch's default for --task detection
+
+
+def settings(**overrides) -> argparse.Namespace:
+    """:data:`DEFAULTS` with ``overrides``, as the namespace :func:`measure_all` reads."""
+    unknown = set(overrides) - set(DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown benchmark settings {sorted(unknown)}")
+    return argparse.Namespace(**{**DEFAULTS, **overrides})
 
 
 def measure_all(specs: Sequence[Spec], args, device: torch.device) -> List[Dict]:

@@ -1,8 +1,9 @@
 """Image classification on the shared backbone: multi-label MS-COCO (ASL) and single-label transfer.
 
 ``model`` the mmengine model, ``heads`` GAP / ML-Decoder, ``weights`` the published classifier layouts, ``losses``,
-``metrics``, ``datasets``, ``transforms``, ``miil_randaugment`` (the recipes' RandAugment). Importing the package registers its modules in mmengine's registries;
-configs name :mod:`tresnet_tasks.registry`, which imports every registering package.
+``metrics``, ``targets`` (the one multi-label target encoding: dense and sparse), ``datasets/``, ``transforms``,
+``miil_randaugment`` (the recipes' RandAugment). Importing the package registers its modules in mmengine's
+registries; configs name :mod:`tresnet_tasks.registry`, which imports every registering package.
 """
 from .datasets import (CIFARDataset, CocoMultiLabelDataset, Flowers102Dataset, ImageListDataset,
                        MultiLabelListDataset, StanfordCarsDataset)

@@ -26,6 +26,9 @@ from mmengine.registry import METRICS
 
 from ..visualization.charts import confusion_heatmap, pr_curves, sorted_bars
 from ..errors import ConfigError
+from .targets import dense_targets, sparse_from_dense
+
+compact_target = sparse_from_dense  # the name of earlier releases
 
 
 def precision_recall(scores: np.ndarray, targets: np.ndarray) -> Tuple[np.ndarray, np.ndarray, int]:
@@ -111,29 +114,6 @@ def multilabel_metrics(scores: np.ndarray, targets: np.ndarray, threshold: float
             "per_class_AP": [None if np.isnan(a) else 100 * float(a) for a in ap]}
 
 
-def compact_target(gt: np.ndarray) -> Tuple[np.ndarray, np.ndarray, bool]:
-    """One dense target (1 / 0 / -1) as index lists: ``(positives, others, others_are_negatives)``; the rarer of
-    negatives and unknowns is listed, so a sample of a 9,605-class set costs bytes, not 9,605 values."""
-    gt = np.asarray(gt)
-    pos = np.nonzero(gt > 0.5)[0].astype(np.int32)
-    neg, unk = np.nonzero((gt > -0.5) & (gt < 0.5))[0], np.nonzero(gt < -0.5)[0]
-    return (pos, neg.astype(np.int32), True) if len(neg) < len(unk) else (pos, unk.astype(np.int32), False)
-
-
-def dense_targets(compact: Sequence[Tuple[np.ndarray, np.ndarray, bool]], num_classes: int) -> np.ndarray:
-    """int8 (N, C) from :func:`compact_target` entries (a dense target row is taken as it is)."""
-    out = np.empty((len(compact), num_classes), dtype=np.int8)
-    for i, entry in enumerate(compact):
-        if isinstance(entry, np.ndarray):
-            out[i] = np.where(entry > 0.5, 1, np.where(entry < -0.5, -1, 0))
-            continue
-        pos, others, others_negative = entry
-        out[i] = -1 if others_negative else 0
-        out[i, others] = 0 if others_negative else -1
-        out[i, pos] = 1
-    return out
-
-
 @METRICS.register_module()
 class MultiLabelMetric(BaseMetric):
     """mAP + CP/CR/CF1/OP/OR/OF1 over the whole (gathered) evaluation set.
@@ -164,11 +144,11 @@ class MultiLabelMetric(BaseMetric):
         self.score_dtype = np.dtype(score_dtype)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        # kept per sample until the end (and gathered across DDP ranks): scores in score_dtype, targets as index
-        # lists; never a dense float32 target matrix
+        # kept per sample until the end (and gathered across DDP ranks): scores in score_dtype, targets sparse
+        # (.targets); never a dense float32 target matrix
         for sample in data_samples:
             self.results.append((sample["scores"].float().cpu().numpy().astype(self.score_dtype),
-                                 compact_target(sample["gt"].cpu().numpy()), sample.get("img_path")))
+                                 sparse_from_dense(sample["gt"].cpu().numpy()), sample.get("img_path")))
 
     def compute_metrics(self, results: List) -> Dict[str, float]:
         num_classes = len(results[0][0])

@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 import difflib
-import importlib.util
 import os
 from typing import Any, Dict, Optional
 
 from mmengine.config import Config
 
-from ..errors import ConfigError, DependencyError
+from ..errors import ConfigError
+from ..machine import DETECTION_INSTALL_HINT, require_detection  # noqa: F401 - the tools' import
 from ..fileio.config_text import base_names
-
-DETECTION_INSTALL_HINT = ("detection needs mmcv 2.1 with its compiled ops and mmdet 3.3: run `make setup` (builds "
-                          "mmcv, about 20 minutes on 2 cores), or build mmcv yourself (README, Install) and then "
-                          "`pip install -e .[det]`")
-
-
-def _installed(package: str) -> bool:
-    try:
-        return importlib.util.find_spec(package) is not None
-    except (ImportError, ValueError):  # a broken or hidden installation counts as missing
-        return False
-
-
-def require_detection(what: str = "this detection config") -> None:
-    """One line saying what to install when detection's packages (mmcv, mmdet) are missing."""
-    for package in ("mmcv", "mmdet"):
-        if not _installed(package):
-            raise DependencyError(f"{what} needs {package}, which is not installed: {DETECTION_INSTALL_HINT}")
-
 
 def _replace_prefix(node: Any, old: str, new: str) -> Any:
     if isinstance(node, str):

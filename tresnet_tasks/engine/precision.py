@@ -20,6 +20,7 @@ import torch
 import torch.nn as nn
 
 from ..errors import ConfigError
+from ..machine import bf16_is_fast_here, cpu_description
 
 
 def to_float32(obj: Any) -> Any:
@@ -109,38 +110,3 @@ def check_bf16_pays(option: str, force: bool = False) -> None:
     raise ConfigError(f"{option}: this CPU ({cpu_description()}) has no native bfloat16 (AVX-512 BF16, AMX or Arm "
                       "BF16), so bfloat16 is emulated and about 8x slower than float32 (measured 0.14x on an AVX2 "
                       f"CPU); leave out {option}, or add --bf16 force to run it anyway")
-
-
-def _cpuinfo(*keys: str) -> str:
-    """The first /proc/cpuinfo value under any of ``keys``; '' where there is none or the file is unreadable."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key.strip() in keys:
-                    return value.strip()
-    except OSError:
-        pass
-    return ""
-
-
-def cpu_flags() -> str:
-    """The CPU's feature flags as /proc/cpuinfo lists them (x86 'flags', Arm 'Features'), space-padded for whole-word
-    tests; '' where unreadable."""
-    flags = _cpuinfo("flags", "Features")
-    return f" {flags} " if flags else ""
-
-
-def cpu_description() -> str:
-    """'<model name>, <torch's vector capability>': what every speed figure names."""
-    import platform
-    model = _cpuinfo("model name", "Model", "Hardware")
-    capability = getattr(torch.backends.cpu, "get_cpu_capability", lambda: "unknown")()
-    return f"{model or platform.processor() or platform.machine()}, {capability}"
-
-
-def bf16_is_fast_here() -> bool:
-    """Whether this CPU has native bfloat16 arithmetic (AVX-512 BF16 or AMX on x86, BF16 on Arm); without it
-    bfloat16 is emulated, slower than float32."""
-    flags = cpu_flags()
-    return any(f" {flag} " in flags for flag in ("avx512_bf16", "amx_bf16", "bf16"))

@@ -1,5 +1,6 @@
 """Reading weights: checkpoint files safely (:mod:`.checkpoint`), published weights by name (:mod:`.hub`), and
-mmengine's checkpoint loading routed through both (:mod:`.mmengine_io`).
+mmengine's checkpoint loading routed through both (:mod:`.mmengine_io`); what a config file's text says before it
+is executed (:mod:`.config_text`: its ``_base_`` chain).
 
 The lowest layer of the package after :mod:`tresnet_tasks.errors`: the backbone, the task models, the mmengine glue
 and the tools all read checkpoints through here, and nothing here imports them.

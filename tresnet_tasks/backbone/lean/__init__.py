@@ -18,7 +18,8 @@ plus the norm mode. The model's explicit state decides the rest: :meth:`TResNet.
 
 Measured (README "Benchmark"): FCOS-TResNet-M with frozen statistics keeps 0.42x the bytes of FCOS-R50's backbone;
 In-Place ABN classification training keeps 0.46x timm's. Gradients equal the plain path's in float64 (tests).
-The bytes are counted by :func:`.accounting.saved_storages`. This package is the only place that defines autograd
+Which mechanisms a forward uses is decided once per forward (:mod:`.plan`); the bytes are counted by
+:func:`.accounting.saved_storages`. This package is the only place that defines autograd
 functions or registers saved-tensor hooks (``tests/test_layout.py``).
 """
 from .accounting import saved_storages

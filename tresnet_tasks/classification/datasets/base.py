@@ -1,22 +1,18 @@
 """The bases of the classification datasets: mmengine's BaseDataset plus one policy for unreadable images, and
-multi-label targets stored sparsely (per image: index lists of positive, negative and unknown classes).
-
-Sparse targets keep an Open Images-sized index (1.7 M images x 9,605 classes, about 9 known labels each) at a few
-hundred MB, held once in mmengine's serialised data list that the loader workers share; each sample is densified
-when it is fetched (:meth:`MultiLabelDataset.get_data_info`): 1 positive, 0 negative, -1 unknown.
+multi-label entries that carry sparse targets (:mod:`..targets`), densified when a sample is fetched
+(:meth:`MultiLabelDataset.get_data_info`): 1 positive, 0 negative, -1 unknown.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from ...data.images import unreadable_in_evaluation
+from ..targets import dense_target, sparse_target, target_indices  # noqa: F401 - sparse_target: the readers' import
 from .partial import simulate_partial_labels
-
-_INDEX = np.int32
 
 
 class ImageListDataset(BaseDataset):
@@ -28,31 +24,6 @@ class ImageListDataset(BaseDataset):
         if data is None and self.test_mode:
             raise unreadable_in_evaluation(self.get_data_info(idx).get("img_path"))
         return data
-
-
-def sparse_target(positive: Sequence[int], negative: Optional[Sequence[int]] = None,
-                  unknown: Optional[Sequence[int]] = None) -> Dict[str, bytes]:
-    """One image's labels, compact: ``negative=None`` means every class not listed as positive or unknown is a
-    negative (a fully labelled set); given, every class not listed anywhere is unknown (partial labels)."""
-    out = {"gt_pos": np.asarray(sorted(set(positive)), _INDEX).tobytes()}
-    if negative is not None:
-        out["gt_neg"] = np.asarray(sorted(set(negative)), _INDEX).tobytes()
-    if unknown:
-        out["gt_unk"] = np.asarray(sorted(set(unknown)), _INDEX).tobytes()
-    return out
-
-
-def target_indices(info: dict, key: str) -> np.ndarray:
-    return np.frombuffer(info.get(key, b""), dtype=_INDEX)
-
-
-def dense_target(info: dict, num_classes: int) -> np.ndarray:
-    """float32 (C,): 1 positive, 0 negative, -1 unknown."""
-    y = np.full(num_classes, -1.0 if "gt_neg" in info else 0.0, dtype=np.float32)
-    y[target_indices(info, "gt_neg")] = 0.0
-    y[target_indices(info, "gt_unk")] = -1.0
-    y[target_indices(info, "gt_pos")] = 1.0
-    return y
 
 
 class MultiLabelDataset(ImageListDataset):

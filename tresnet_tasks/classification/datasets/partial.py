@@ -19,6 +19,7 @@ from typing import List
 import numpy as np
 
 from ...errors import ConfigError
+from ..targets import NEGATIVE, POSITIVE, UNKNOWN, dense_target, sparse_target
 
 
 def simulate_partial_labels(entries: List[dict], num_classes: int, mode: str = "per_image", keep: float = 0.5,
@@ -38,12 +39,9 @@ def simulate_partial_labels(entries: List[dict], num_classes: int, mode: str = "
         kept = rng.random((n, num_classes)) < keep
     elif mode == "fpc":
         kept = np.zeros((n, num_classes), dtype=bool)
-        label = np.zeros((n, num_classes), dtype=np.int8)  # 0 negative, 1 positive, -1 unknown already
-        for i, entry in enumerate(entries):
-            label[i, np.frombuffer(entry.get("gt_unk", b""), np.int32)] = -1
-            label[i, np.frombuffer(entry["gt_pos"], np.int32)] = 1
+        label = np.stack([dense_target(entry, num_classes, np.int8) for entry in entries])
         for c in range(num_classes):
-            for rows in (np.flatnonzero(label[:, c] == 1), np.flatnonzero(label[:, c] == 0)):
+            for rows in (np.flatnonzero(label[:, c] == POSITIVE), np.flatnonzero(label[:, c] == NEGATIVE)):
                 kept[rng.choice(rows, size=min(images, rows.size), replace=False), c] = True
     else:
         kept = np.zeros((n, num_classes), dtype=bool)
@@ -51,12 +49,9 @@ def simulate_partial_labels(entries: List[dict], num_classes: int, mode: str = "
             kept[rng.choice(n, size=min(images, n), replace=False), c] = True
     out = []
     for i, entry in enumerate(entries):
-        full = np.zeros(num_classes, dtype=np.int8)  # 0 negative, 1 positive, -1 unknown
-        full[np.frombuffer(entry.get("gt_unk", b""), np.int32)] = -1
-        full[np.frombuffer(entry["gt_pos"], np.int32)] = 1
-        full[~kept[i]] = -1
+        full = dense_target(entry, num_classes, np.int8)
+        full[~kept[i]] = UNKNOWN
         new = {k: v for k, v in entry.items() if k not in ("gt_pos", "gt_unk")}
-        new["gt_pos"] = np.nonzero(full == 1)[0].astype(np.int32).tobytes()
-        new["gt_neg"] = np.nonzero(full == 0)[0].astype(np.int32).tobytes()
+        new.update(sparse_target(np.nonzero(full == POSITIVE)[0], negative=np.nonzero(full == NEGATIVE)[0]))
         out.append(new)
     return out

@@ -1,14 +1,6 @@
-"""The hooks behind what a person sees during a run, registered in mmengine's HOOKS (so ``custom_hooks=[dict(
-type='PlotHook')]`` works under any mmengine or MMDetection tool that imports ``tresnet_tasks.registry``):
-
-- :class:`ConsoleHook`: a header (config, work dir, model size, data sizes, device, norm mode), one progress line
-  per logging interval with the ETA, one line per validation with the main metric, a closing summary;
-- :class:`PlotHook`: ``work_dir/plots/curves.png`` (losses, learning rate, validation metrics) redrawn at each
-  validation and at the end of training;
-- :class:`RankZeroLoggerHook`: mmengine's LoggerHook whose test metrics json is written by rank 0 only;
-- :class:`LabelStatsHook`: warns about classes never positive in a multi-label training split, fills the class
-  priors of a selective partial-label loss.
-"""
+"""The console a person reads during a run: a header (config, work dir, model size, data sizes, device, norm mode),
+one progress line per logging interval with the ETA, one line per validation with the main metric, a closing
+summary; mmengine's own lines go to the log file."""
 from __future__ import annotations
 
 import datetime
@@ -18,17 +10,12 @@ import os.path as osp
 import time
 from typing import Dict, List, Optional
 
-import numpy as np
 import torch
-from mmengine.dist import master_only
-from mmengine.hooks import Hook, LoggerHook
+from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
-from ..backbone.tresnet import TResNet
-from ..classification.datasets import MultiLabelDataset
-from ..classification.losses import read_prior
-from ..visualization.curves import plot_work_dir
-from .output import Console
+from ...backbone.tresnet import TResNet
+from ..output import Console
 
 
 def _hms(seconds: float) -> str:
@@ -184,67 +171,3 @@ class ConsoleHook(Hook):
 
 def _glob(folder: str, pattern: str) -> List[str]:
     return glob.glob(osp.join(folder, pattern))
-
-
-@HOOKS.register_module()
-class RankZeroLoggerHook(LoggerHook):
-    """mmengine's LoggerHook whose test metrics json is written by rank 0 only: mmengine 0.10.7 writes it from every
-    rank into the same file, and two ranks writing at once can leave it unreadable (seen in the 2-process tests)."""
-
-    @master_only
-    def after_test_epoch(self, runner, metrics=None) -> None:
-        super().after_test_epoch(runner, metrics)
-
-
-@HOOKS.register_module()
-class PlotHook(Hook):
-    """Redraws ``work_dir/plots/curves.png`` from mmengine's scalar log at each validation and after training."""
-
-    priority = "LOWEST"  # after the LoggerHook has written this validation's scalars
-
-    @master_only
-    def _draw(self, runner) -> None:
-        title = osp.splitext(osp.basename(runner.cfg.filename or ""))[0]
-        try:
-            plot_work_dir(runner.work_dir, title=title)
-        except (OSError, ValueError) as exc:  # a plot must never stop a training run
-            runner.logger.warning(f"plots not drawn: {exc}")
-
-    def after_val_epoch(self, runner, metrics=None) -> None:
-        self._draw(runner)
-
-    def after_train(self, runner) -> None:
-        self._draw(runner)
-
-
-@HOOKS.register_module()
-class LabelStatsHook(Hook):
-    """Before training on a multi-label set: warns about classes never positive in the training split (the most
-    common mistake with custom data: a class-name typo, a wrong class order), and fills the class priors a
-    ``partial='selective'`` loss asked for with ``prior='labels'`` (the share of training images where the class
-    is a labelled positive)."""
-
-    priority = "VERY_HIGH"
-
-    def before_train(self, runner) -> None:
-        dataset = getattr(runner.train_dataloader, "dataset", None)
-        while dataset is not None and not isinstance(dataset, MultiLabelDataset) and hasattr(dataset, "dataset"):
-            dataset = dataset.dataset  # wrappers (RepeatDataset, ClassBalancedDataset...)
-        if not isinstance(dataset, MultiLabelDataset):
-            return
-        counts = dataset.label_counts()
-        classes = dataset.metainfo["classes"]
-        never = [str(classes[i]) for i in np.nonzero(counts["positive"] == 0)[0]]
-        if never:
-            runner.logger.warning(f"{len(never)} class(es) are never positive in the training split and cannot be "
-                                  f"learnt: {', '.join(never[:20])}{' ...' if len(never) > 20 else ''} (check the "
-                                  f"class names and order; tools/browse_dataset.py CONFIG shows the counts)")
-        model = runner.model.module if hasattr(runner.model, "module") else runner.model
-        loss = getattr(model, "loss_fn", None)
-        if getattr(loss, "needs_label_prior", False):
-            if loss.prior_source == "labels":
-                loss.set_prior(counts["positive"] / max(1, len(dataset)))
-            else:
-                loss.set_prior(read_prior(loss.prior_source, classes))
-            runner.logger.info(f"selective loss: class priors from {loss.prior_source} "
-                               f"({int((loss.prior > loss.prior_threshold).sum())} above {loss.prior_threshold})")
