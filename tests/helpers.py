@@ -31,11 +31,12 @@ def run_tool(*args, check=True, timeout=900, env=None):
     return proc
 
 
-def run_tool_in_process(*args, cwd=ROOT):
+def run_tool_in_process(*args, cwd=ROOT, check=False):
     """``python tools/<args>`` as :func:`run_tool` sees it (``returncode``, merged ``output``), run as the tool's
     ``main(argv)`` in this process: no interpreter start-up (about 3 s each on the 2-core machine). For checks of
     what a tool says about bad input; where the failure lies in start-up itself (imports, environment variables,
-    hidden packages, a distributed launch) use :func:`run_tool`."""
+    hidden packages, a distributed launch) use :func:`run_tool`. ``check``: a non-zero exit is an AssertionError
+    showing the output's tail, as :func:`run_tool` does."""
     import contextlib
     import io
     from types import SimpleNamespace
@@ -67,6 +68,8 @@ def run_tool_in_process(*args, cwd=ROOT):
         for manager, saved in zip(managers, instances):
             manager._instance_dict.clear()
             manager._instance_dict.update(saved)
+    if check and code != 0:
+        raise AssertionError(f"{' '.join(args)} exited {code}:\n{buffer.getvalue()[-4000:]}")
     return SimpleNamespace(returncode=code, output=buffer.getvalue(), stdout=buffer.getvalue(), stderr="")
 
 
@@ -206,3 +209,15 @@ def write_flowers(root, n=20, num_classes=4):
                                               "tstid": np.concatenate([ids[2::4], ids[3::4]]).reshape(1, -1)
                                               .astype(np.uint16)})
     return root, labels
+
+
+def official_checkpoint(path, seed=0, **kw):
+    """A TResNet-M ImageNet checkpoint in the official layout (its weights seeded: a fine-tuning test's outcome
+    depends on them); returns the source model."""
+    from tresnet_tasks import create_tresnet
+    from tresnet_tasks.backbone import canonical_to_official
+    torch.manual_seed(seed)
+    src = create_tresnet("tresnet_m", num_classes=1000, norm="bn", **kw)
+    torch.nn.init.normal_(src.body.layer2[0].conv1.conv.weight)
+    torch.save({"model": canonical_to_official(src.state_dict())}, path)
+    return src

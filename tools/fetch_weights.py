@@ -10,14 +10,13 @@ network, then train on compute nodes that share HF_HOME. ``--out`` also copies e
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import os.path as osp
 import shutil
 import sys
 
 from tresnet_tasks.cli.args import clear_errors
-from tresnet_tasks.fileio import hub_cache_dir, known_weights, resolve_weights
+from tresnet_tasks.fileio import hub_cache_dir, known_weights, resolve_weights, sha256_of
 from tresnet_tasks.fileio.hub import cached_file
 
 
@@ -30,14 +29,6 @@ def parse_args(argv=None):
     if not args.names and not args.list:
         p.error("give NAME(s) to fetch, or --list")
     return args
-
-
-def sha256_of(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def list_known() -> None:

@@ -17,7 +17,7 @@ from tresnet_tasks.engine.hooks import ConsoleHook
 from tresnet_tasks.engine.output import Console, library_stdout_to_log
 from tresnet_tasks.engine.runner import ConsoleRunner
 from tresnet_tasks.engine.precision import check_bf16_pays, enable_bf16
-from tresnet_tasks.errors import ConfigError
+from tresnet_tasks.errors import CheckpointNotFoundError, ConfigError
 from tresnet_tasks.registry import register_all_modules
 from tresnet_tasks.visualization.coco_ap import draw_per_category_ap
 
@@ -34,15 +34,44 @@ def parse_args(argv=None):
     parser.add_argument("--verbose", action="store_true",
                         help="print everything mmengine logs (the log file in the work dir always has it)")
     add_bf16_arg(parser, "run the network in bfloat16 autocast (post-processing and metrics stay in float32)")
+    parser.add_argument("--fit-thresholds", action="store_true",
+                        help="multi-label: pick one threshold per class on this split (F1-optimal, or with "
+                             "--min-precision the lowest reaching it), report CP..OF1 at them and write them to "
+                             "WORK_DIR/predictions.thresholds.json (tools/export.py --thresholds embeds them)")
+    parser.add_argument("--min-precision", type=float, metavar="P",
+                        help="with --fit-thresholds: each class's threshold is the lowest whose precision >= P")
+    parser.add_argument("--onnx-provider", default="cpu", choices=["cpu", "openvino"],
+                        help="ONNX Runtime's execution provider when CHECKPOINT is an exported DIR/model.onnx")
     return parse_tool_args(parser, argv)
+
+
+def use_exported_model(cfg, path: str, provider: str) -> None:
+    """Score an exported model (tools/export.py) with the config's pipeline and evaluator: ONNX Runtime in place
+    of the config's network, nothing loaded into it."""
+    if not osp.isfile(path):
+        raise CheckpointNotFoundError(f"exported model not found: {path} (tools/export.py CONFIG CHECKPOINT --out DIR "
+                                      "writes DIR/model.onnx)")
+    if cfg.get("default_scope") == "mmdet":
+        raise ConfigError(f"{path}: scoring exported detectors is not available in this version (classifiers are)")
+    cfg.model = dict(type="OnnxClassifier", onnx=path, provider=provider,
+                     data_preprocessor=cfg.model.get("data_preprocessor"))
+    cfg.load_from = None
+    # an EMA of weights is the checkpoint's business: the exported file holds the weights that were evaluated
+    cfg.custom_hooks = [h for h in cfg.get("custom_hooks") or []
+                        if h.get("type") not in ("EMAHook", "mmengine.EMAHook")]
 
 
 def build_cfg(args):
     if args.bf16:
         check_bf16_pays("--bf16", force=args.bf16 == "force")
     cfg = apply_common_args(load_config(args.config, args.cfg_options), args)
-    check_named_checkpoint(args, args.checkpoint)
-    cfg.load_from = args.checkpoint
+    if args.checkpoint.endswith(".onnx"):
+        if args.bf16:
+            raise ConfigError("--bf16 is for the PyTorch network; an exported model runs as it was exported")
+        use_exported_model(cfg, args.checkpoint, args.onnx_provider)
+    else:
+        check_named_checkpoint(args, args.checkpoint)
+        cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         hooks = cfg.default_hooks
         if "visualization" not in hooks:
@@ -59,6 +88,15 @@ def build_cfg(args):
     for ev in evaluators:  # COCO detections / per-class AP as json next to the metrics
         if ev.get("type") in ("CocoMetric", "MultiLabelMetric", "ClassificationMetric") and not ev.get("outfile_prefix"):
             ev.outfile_prefix = osp.join(cfg.work_dir, "predictions")
+    if args.min_precision is not None and not args.fit_thresholds:
+        raise ConfigError("--min-precision goes with --fit-thresholds")
+    if args.fit_thresholds:
+        multilabel = [ev for ev in evaluators if ev.get("type") == "MultiLabelMetric"]
+        if not multilabel:
+            raise ConfigError("--fit-thresholds picks per-class thresholds of a multi-label evaluator "
+                              "(MultiLabelMetric); this config has none")
+        for ev in multilabel:
+            ev.update(fit_thresholds=True, min_precision=args.min_precision)
     if args.out is not None:
         if not args.out.endswith((".pkl", ".pickle")):
             raise ConfigError("--out must be a .pkl file")

@@ -3,8 +3,9 @@
 Packages by what things are, importing only downwards (docs/layout.md): ``errors`` (every exception users see),
 ``machine`` (what this machine has: detection installed, CPU, GPU), ``fileio`` (reading weights safely),
 ``backbone/`` (the one TResNet), ``data/`` and ``visualization/`` (shared by the tasks), ``classification/`` and
-``detection/`` (the task models), ``engine/`` (mmengine glue), ``cli/`` (what the tools share), ``benchmark/``
-(speed and memory side by side), ``registry`` (what configs import to register everything).
+``detection/`` (the task models), ``engine/`` (mmengine glue), ``deploy/`` (ONNX export and ONNX Runtime),
+``cli/`` (what the tools share), ``benchmark/`` (speed and memory side by side), ``registry`` (what configs import
+to register everything).
 """
 from .backbone import ARCHS, TResNet, convert_norm, create_tresnet, fold_norms, load_tresnet_weights
 from .errors import (CheckpointError, CheckpointMismatchError, DamagedCheckpointError, DatasetError,

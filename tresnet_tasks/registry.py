@@ -18,6 +18,7 @@ from typing import Optional
 
 from . import classification  # noqa: F401 - models, heads, losses, metrics, datasets, transforms
 from .cli.config import require_detection
+from .deploy import onnx_model  # noqa: F401 - OnnxClassifier: tools/test.py CONFIG DIR/model.onnx
 from .engine import hooks, loops, optim, resumable_loop, runner, sample_seeding, schedulers  # noqa: F401 - the
 # console runner, every hook, the EMA loop, optimizer wrappers and constructor, the resumable loop, the seeded sampler,
 # OneCycleMomentum

@@ -53,7 +53,8 @@ def test_training_step_flop_count_hand_computed():
 def test_tool_runs_and_ratios_are_computed_from_measurements(tmp_path):
     out = tmp_path / "b.json"
     proc = run_tool("tools/benchmark.py", "--models", "ours:tresnet_m:iabn_torch", "ours:tresnet_m:bn:fold",
-                    "ours:tresnet_m:bn:onnx", "ours:tresnet_m:bn:fold+bf16", "timm:tresnet_m::cl", "--size", "64",
+                    "ours:tresnet_m:bn:onnx", "ours:tresnet_m:bn:int8", "ours:tresnet_m:bn:fold+bf16",
+                    "timm:tresnet_m::cl", "--size", "64",
                     "--batch", "2", "--warmup", "0", "--repeats", "2", "--flops", "--json", str(out),
                     "--plot", str(tmp_path / "b.png"))
     data = json.loads(out.read_text())
@@ -66,7 +67,8 @@ def test_tool_runs_and_ratios_are_computed_from_measurements(tmp_path):
     for key in ("infer_img_s", "train_img_s", "saved_MB_per_img", "step_peak_MB"):
         assert ours[f"{key}_ratio"] == ours[key] / base[key]
         assert base[f"{key}_ratio"] == 1.0
-    for spec in ("ours:tresnet_m:bn:fold", "ours:tresnet_m:bn:onnx", "ours:tresnet_m:bn:fold+bf16"):
+    for spec in ("ours:tresnet_m:bn:fold", "ours:tresnet_m:bn:onnx", "ours:tresnet_m:bn:int8",
+                 "ours:tresnet_m:bn:fold+bf16"):
         assert rows[spec]["infer_img_s"] > 0 and "train_img_s" not in rows[spec]  # inference-only deploy forms
     # the same architecture counts the same FLOPs (timm's blur is a conv too), and GFLOP/s = img/s x GFLOP/img
     assert ours["gflop_per_img"] == pytest.approx(base["gflop_per_img"], rel=1e-3)

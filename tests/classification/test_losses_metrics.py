@@ -158,3 +158,31 @@ def test_metric_charts_are_written_from_the_metric_numbers(tmp_path):
     for name in ("ml.per_class_ap.png", "ml.pr_curves.png", "sl.confusion.png"):
         with Image.open(tmp_path / name) as im:
             assert im.format == "PNG" and min(im.size) >= 150
+
+
+def test_fitted_thresholds_are_sklearns_f1_optimal_and_precision_points():
+    """Per-class thresholds against scikit-learn's precision-recall curve (the independent truth): the F1-optimal
+    point (ties: the higher threshold), the lowest threshold reaching a precision, unknown labels left out."""
+    from sklearn.metrics import precision_recall_curve
+
+    from tresnet_tasks.classification.metrics import NEVER, fit_thresholds
+    rng = np.random.default_rng(0)
+    targets = rng.integers(0, 2, (300, 5))
+    targets[:, 4] = 0  # no positive: never predicted
+    scores = np.clip(0.35 * targets + 0.65 * rng.random((300, 5)), 0, 1).round(2)  # ties on purpose
+    partial = targets.copy()
+    partial[::7, 1] = -1  # unknown labels in class 1
+    for min_precision in (None, 0.8, 0.999):
+        got = fit_thresholds(scores, partial, min_precision)
+        for c in range(4):
+            known = partial[:, c] >= 0
+            p, r, t = precision_recall_curve(partial[known, c], scores[known, c])
+            p, r = p[:-1], r[:-1]  # sklearn's last point (precision 1, recall 0) has no threshold
+            if min_precision is None:
+                f1 = np.where(p + r > 0, 2 * p * r / np.maximum(p + r, 1e-12), 0)
+                want = t[np.flatnonzero(f1 == f1.max())[-1]]
+            else:
+                reach = t[p >= min_precision]
+                want = reach.min() if reach.size else NEVER
+            assert got[c] == pytest.approx(want), (min_precision, c)
+        assert got[4] == NEVER

@@ -11,7 +11,7 @@ import torch
 from mmengine.logging import MMLogger
 from mmengine.registry import DATASETS, MODELS
 
-from tests.helpers import chance_map, run_tool
+from tests.helpers import chance_map, run_tool, run_tool_in_process
 from tresnet_tasks.errors import DatasetError
 from tresnet_tasks.data.synthetic import ALL_SHAPES, make_shapes_coco
 from tresnet_tasks.cli.config import load_config
@@ -117,15 +117,14 @@ def test_mldecoder_head_and_recipe_configs_build():
 
 
 @pytest.mark.slow
-def test_end_to_end_train_test_infer_learns(ml_root, tmp_path):
-    opts = ["--cfg-options", f"data_root={ml_root}/"]
-    work = tmp_path / "w"
-    run_tool("tools/train.py", CFG, "--work-dir", str(work), *opts)
-    best = work / "best_multilabel_mAP.pth"
+def test_end_to_end_train_test_infer_learns(multilabel_demo, tmp_path):
+    """The session's trained multi-label demo (tests/conftest.py: tools/train.py on the generated shapes)."""
+    ml_root, opts, work = multilabel_demo.root, multilabel_demo.opts, multilabel_demo.work
+    best = multilabel_demo.checkpoint
     assert best.is_file() and (work / "epoch_10.pth").is_file()
     meta = torch.load(best, map_location="cpu", weights_only=False)["meta"]
     assert meta["weights"] in ("raw", "ema")
-    out = run_tool("tools/test.py", CFG, str(best), "--work-dir", str(tmp_path / "t"), *opts).output
+    out = run_tool_in_process("tools/test.py", CFG, str(best), "--work-dir", str(tmp_path / "t"), *opts, check=True).output
     assert "[test] multilabel/mAP" in out
     log = open(glob.glob(str(tmp_path / "t" / "2*" / "2*.log"))[-1], encoding="utf-8").read()
     assert "per-class AP (100 images)" in log

@@ -129,7 +129,7 @@ def test_partial_shapes_demo_learns_with_ignore_and_selective(tmp_path):
     the tools with partial='ignore' and 'selective': both beat chance clearly on the fully labelled validation
     ('negative', unknowns counted as negatives, is measured beside them)."""
     import json
-    from tests.helpers import chance_map, run_tool
+    from tests.helpers import chance_map, run_tool, run_tool_in_process
     from tresnet_tasks.data.synthetic import ALL_SHAPES, make_shapes_coco
     cfg = "configs/multilabel/asl_tresnet-m-tiny_128px_shapes.py"
     root = make_shapes_coco(str(tmp_path / "ml"), num_train=300, num_val=100, size=128, shapes=ALL_SHAPES,
@@ -144,7 +144,8 @@ def test_partial_shapes_demo_learns_with_ignore_and_selective(tmp_path):
         work = tmp_path / mode
         log = run_tool("tools/train.py", cfg, "--work-dir", str(work), *opts).output
         assert "[val] epoch 10" in log
-        run_tool("tools/test.py", cfg, str(work / "epoch_10.pth"), "--work-dir", str(work / "test"), *opts)
+        run_tool_in_process("tools/test.py", cfg, str(work / "epoch_10.pth"), "--work-dir", str(work / "test"), *opts,
+                            check=True)
         maps[mode] = json.load(open(work / "test" / "predictions.per_class_ap.json"))["metrics"]["mAP"]
         train_log = open(sorted((work).glob("2*/2*.log"))[-1]).read()
         assert "partial labels simulated" in train_log

@@ -8,10 +8,8 @@ import pytest
 import torch
 from mmengine.registry import DATASETS, MODELS
 
-from tests.helpers import run_tool
+from tests.helpers import official_checkpoint, run_tool, run_tool_in_process
 from tests.helpers import write_cars_devkit, write_cars_old, write_flowers
-from tresnet_tasks import create_tresnet
-from tresnet_tasks.backbone import canonical_to_official
 from tresnet_tasks.errors import DatasetError
 from tresnet_tasks.data.synthetic import make_cifar_pickles
 from tresnet_tasks.cli.config import load_config
@@ -97,13 +95,7 @@ def test_topk_and_confusion_known_answers():
     assert confusion_matrix(scores.argmax(1), labels, 3).tolist() == [[0, 0, 0], [1, 1, 0], [1, 0, 1]]
 
 
-def _official_ckpt(path, seed=0, **kw):
-    """A checkpoint in the official layout (its weights seeded: the fine-tuning test's outcome depends on them)."""
-    torch.manual_seed(seed)
-    src = create_tresnet("tresnet_m", num_classes=1000, norm="bn", **kw)
-    torch.nn.init.normal_(src.body.layer2[0].conv1.conv.weight)
-    torch.save({"model": canonical_to_official(src.state_dict())}, path)
-    return src
+_official_ckpt = official_checkpoint
 
 
 def test_pretrained_backbone_is_verifiably_loaded_with_head_skipped(tmp_path):
@@ -116,13 +108,12 @@ def test_pretrained_backbone_is_verifiably_loaded_with_head_skipped(tmp_path):
 
 
 @pytest.mark.slow
-def test_finetune_end_to_end_through_the_tools(cifar_root, tmp_path):
-    _official_ckpt(tmp_path / "in1k.pth", layers=(1, 1, 2, 1), width=0.5)
-    opts = ["--cfg-options", f"data_root={cifar_root}/", f"model.pretrained={tmp_path / 'in1k.pth'}"]
-    out = run_tool("tools/train.py", DEMO, "--work-dir", str(tmp_path / "w"), *opts).output
+def test_finetune_end_to_end_through_the_tools(transfer_demo, tmp_path):
+    """The session's trained transfer demo (tests/conftest.py: tools/train.py from an official-layout checkpoint)."""
+    out = transfer_demo.train_output
     assert "backbone initialised from" in out and "classifier head skipped" in out
-    best = tmp_path / "w" / "best_accuracy_top1.pth"
-    test = run_tool("tools/test.py", DEMO, str(best), "--work-dir", str(tmp_path / "t"), *opts).output
+    test = run_tool_in_process("tools/test.py", transfer_demo.config, str(transfer_demo.checkpoint), "--work-dir",
+                               str(tmp_path / "t"), *transfer_demo.opts, check=True).output
     result = json.load(open(tmp_path / "t" / "predictions.confusion.json"))
     top1 = result["metrics"]["top1"]
     print(f"CIFAR-format fine-tuning top-1 {top1:.1f} (chance 10)")

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.helpers import ROOT, last_metrics, run_tool, untrained_checkpoint
+from tests.helpers import ROOT, last_metrics, run_tool, run_tool_in_process, untrained_checkpoint
 from tresnet_tasks.data.synthetic import make_shapes_coco
 
 FAMILIES = ("retinanet", "atss", "gfl", "faster_rcnn", "mask_rcnn", "cascade_rcnn")
@@ -41,12 +41,13 @@ def test_family_learns_on_the_shapes_data(family, shapes, tmp_path):
     opts = ["--cfg-options", f"data_root={shapes[masks]}/"]
     kinds = ("bbox", "segm") if masks else ("bbox",)
     untrained_checkpoint(cfg, tmp_path / "untrained.pth")
-    run_tool("tools/test.py", cfg, str(tmp_path / "untrained.pth"), "--work-dir", str(tmp_path / "t0"), *opts)
+    run_tool_in_process("tools/test.py", cfg, str(tmp_path / "untrained.pth"), "--work-dir", str(tmp_path / "t0"),
+                        *opts, check=True)
     before = {k: _ap50(last_metrics(tmp_path / "t0"), k) for k in kinds}
     run_tool("tools/train.py", cfg, "--work-dir", str(tmp_path / "train"), *opts)
     ckpt = (tmp_path / "train" / "last_checkpoint").read_text().strip()
     assert ckpt.endswith("epoch_6.pth")
-    test = run_tool("tools/test.py", cfg, ckpt, "--work-dir", str(tmp_path / "t1"), *opts)
+    test = run_tool_in_process("tools/test.py", cfg, ckpt, "--work-dir", str(tmp_path / "t1"), *opts, check=True)
     after = {k: _ap50(last_metrics(tmp_path / "t1"), k) for k in kinds}
     print(f"{family}: AP50 untrained {before} -> trained {after}")
     console = next(line for line in test.output.splitlines() if line.startswith("[test] "))

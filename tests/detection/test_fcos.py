@@ -77,7 +77,8 @@ def test_end_to_end_learning_through_the_tools(shapes_root, tmp_path):
     opts = ["--cfg-options", f"data_root={shapes_root}/"]
     untrained = tmp_path / "untrained.pth"
     untrained_checkpoint(DEMO_CFG, untrained)
-    before = run_tool("tools/test.py", DEMO_CFG, str(untrained), "--work-dir", str(tmp_path / "t0"), *opts)
+    before = run_tool_in_process("tools/test.py", DEMO_CFG, str(untrained), "--work-dir", str(tmp_path / "t0"), *opts,
+                                 check=True)
     ap50_before = last_metrics(tmp_path / "t0").get("coco/bbox_mAP_50")
     if ap50_before is None:  # no detection above score_thr at all: AP is 0 by definition
         assert "[test] coco/bbox_mAP 0.0: the model made no detection" in before.output
@@ -87,7 +88,8 @@ def test_end_to_end_learning_through_the_tools(shapes_root, tmp_path):
     assert " eta 0:" in out  # progress lines with the ETA on the console
     ckpt = (work / "last_checkpoint").read_text().strip()
     assert os.path.isfile(ckpt) and ckpt.endswith("epoch_12.pth")
-    test = run_tool("tools/test.py", DEMO_CFG, ckpt, "--work-dir", str(tmp_path / "t1"), "--show-dir", "vis", *opts)
+    test = run_tool_in_process("tools/test.py", DEMO_CFG, ckpt, "--work-dir", str(tmp_path / "t1"), "--show-dir", "vis",
+                               *opts, check=True)
     assert "[test] coco/bbox_mAP " in test.output and "chart     " in test.output
     log = open(glob.glob(str(tmp_path / "t1" / "2*" / "2*.log"))[-1], encoding="utf-8").read()
     assert "Average Precision" in log  # pycocotools' COCOeval summary, in the log file (the console is short)

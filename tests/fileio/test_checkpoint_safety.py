@@ -237,12 +237,19 @@ model = dict(
     bbox_head=dict(num_classes=3),
     # after one epoch on 8 images the scores can all sit below mmdet's 0.05: keep every box so the metric exists
     test_cfg=dict(score_thr=0.0))
+# mmdet's pipelines, at 256 px instead of 1333x800 (the images are 128 px; what is tested is the wiring)
+train_pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True),
+                  dict(type='Resize', scale=(256, 256), keep_ratio=True), dict(type='RandomFlip', prob=0.5),
+                  dict(type='PackDetInputs')]
+test_pipeline = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(256, 256), keep_ratio=True),
+                 dict(type='LoadAnnotations', with_bbox=True),
+                 dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))]
 train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False, dataset=dict(
     data_root=data_root, metainfo=metainfo, ann_file='annotations/instances_train2017.json',
-    data_prefix=dict(img='train2017/')))
+    data_prefix=dict(img='train2017/'), pipeline=train_pipeline))
 val_dataloader = dict(batch_size=1, num_workers=0, persistent_workers=False, dataset=dict(
     data_root=data_root, metainfo=metainfo, ann_file='annotations/instances_val2017.json',
-    data_prefix=dict(img='val2017/')))
+    data_prefix=dict(img='val2017/'), pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
 test_evaluator = val_evaluator

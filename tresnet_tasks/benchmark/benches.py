@@ -107,7 +107,9 @@ class ClassificationBench(Bench):
         self.x = self.batch(args.batch)
         self.model.eval()
         self.gflop_per_img = bm.gflop_per_image(self.model, self.x[:1]) if args.flops else None
-        self._infer = (bm.onnxruntime_runner(self.model, self.x) if "onnx" in spec.options
+        exported = {"onnx", "int8", "openvino"} & set(spec.options)
+        self._infer = (bm.onnxruntime_runner(self.model, self.x, int8="int8" in exported,
+                                             provider="openvino" if "openvino" in exported else None) if exported
                        else bm.inference_step(self.model, self.x, args.amp))
 
     def infer(self) -> float:

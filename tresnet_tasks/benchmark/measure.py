@@ -8,6 +8,8 @@ from the profiler's record of every CPU allocation and free on CPU.
 """
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from typing import Callable, Dict, List, Optional
 
@@ -15,6 +17,8 @@ import torch
 import torch.nn as nn
 
 from ..backbone.lean import saved_storages
+from ..deploy.quantize import quantize_int8
+from ..deploy.runtime import ort_session
 
 
 def _sync(device: torch.device) -> None:
@@ -181,22 +185,22 @@ def gflop_of(run: Callable[[], object]) -> float:
     return counter.get_total_flops() / 1e9
 
 
-def onnxruntime_runner(model: nn.Module, x: torch.Tensor) -> Callable[[], None]:
+def onnxruntime_runner(model: nn.Module, x: torch.Tensor, int8: bool = False,
+                       provider: Optional[str] = None) -> Callable[[], None]:
     """Export ``model`` (eval) to ONNX and return a call running it on ``x`` with ONNX Runtime (one batch).
 
-    The deploy route of tools/export_onnx.py: CUDA execution provider for CUDA inputs, else CPU with torch's
-    thread count.
+    The deploy route of tools/export.py: CUDA execution provider for CUDA inputs, else CPU (or ``provider``,
+    e.g. ``openvino``) with torch's thread count; ``int8``: quantized as ``tools/export.py --int8`` does (QDQ),
+    calibrated here on the benchmark's own random batch (the ranges do not change the speed).
     """
-    import io
-
-    import onnxruntime as ort
-    buf = io.BytesIO()
+    folder = tempfile.mkdtemp(prefix="tt-bench-onnx-")
+    path = os.path.join(folder, "model.onnx")
     with torch.no_grad():
-        torch.onnx.export(model.eval(), x, buf, input_names=["images"], output_names=["logits"], opset_version=17,
+        torch.onnx.export(model.eval(), x, path, input_names=["image"], output_names=["logits"], opset_version=17,
                           dynamo=False)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = torch.get_num_threads()
-    providers = ["CUDAExecutionProvider"] if x.is_cuda else ["CPUExecutionProvider"]
-    session = ort.InferenceSession(buf.getvalue(), options, providers=providers)
-    feed = {"images": x.detach().cpu().contiguous().numpy()}
+    feed = {"image": x.detach().cpu().contiguous().numpy()}
+    if int8:
+        quantize_int8(path, os.path.join(folder, "model_int8.onnx"), [feed["image"]] * 2)  # the exported shape
+        path = os.path.join(folder, "model_int8.onnx")
+    session = ort_session(path, provider or ("cuda" if x.is_cuda else "cpu"), threads=torch.get_num_threads())
     return lambda: session.run(None, feed)

@@ -2,8 +2,9 @@
 
 Classification: ``ours:<variant>:<norm>[:<options>]`` with norm ``bn | iabn | iabn_torch``, or ``timm:<name>[::<options>]``
 for any timm model; options joined by '+': ``cl`` (channels_last), ``fold`` (norms folded into convs), ``compile``
-(torch.compile), ``onnx`` (exported, run by ONNX Runtime), ``bf16`` (weights and inputs in bfloat16); fold, onnx and
-bf16 are inference only.
+(torch.compile), ``onnx`` (exported, run by ONNX Runtime), ``int8`` (exported, quantized to int8 QDQ as
+tools/export.py --int8 does, run by ONNX Runtime), ``openvino`` (exported, run by ONNX Runtime's OpenVINO execution
+provider), ``bf16`` (weights and inputs in bfloat16); fold, onnx, int8, openvino and bf16 are inference only.
 
 Detection: ``CONFIG[@norm][,key=value...][::cl]``, a config file or ``mmdet::<path>`` for a config shipped in the
 mmdet package; ``@norm`` sets a TResNet backbone's norm mode and ``key=value`` other backbone arguments (e.g.
@@ -18,8 +19,8 @@ from typing import Dict, FrozenSet, Union
 
 from ..errors import ConfigError
 
-OPTIONS = ("cl", "fold", "compile", "bf16", "onnx")
-INFERENCE_ONLY = {"fold", "bf16", "onnx"}
+OPTIONS = ("cl", "fold", "compile", "bf16", "onnx", "int8", "openvino")
+INFERENCE_ONLY = {"fold", "bf16", "onnx", "int8", "openvino"}
 NORMS = ("bn", "iabn", "iabn_torch", "auto")
 
 # The peer's rows: timm's tresnet_m in channels_last and in NCHW (its default), and ResNet50 for scale; the baseline

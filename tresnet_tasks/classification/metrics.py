@@ -51,10 +51,40 @@ def average_precision(scores: np.ndarray, targets: np.ndarray) -> float:
     return float((np.diff(np.r_[0, recall]) * precision).sum())
 
 
-def multilabel_metrics(scores: np.ndarray, targets: np.ndarray, threshold: float = 0.5,
+NEVER = 1.000001  # a threshold no probability reaches: the class is never predicted
+
+
+def fit_thresholds(scores: np.ndarray, targets: np.ndarray, min_precision: Optional[float] = None) -> np.ndarray:
+    """One threshold per class on the split given (a class is predicted when its score >= its threshold), over
+    the known entries: the F1-optimal one (ties: the higher threshold), or with ``min_precision`` the lowest
+    threshold whose precision reaches it (the most recall at that precision). A class without a positive, or
+    that never reaches ``min_precision``, gets :data:`NEVER`."""
+    scores, targets = np.asarray(scores, dtype=np.float64), np.asarray(targets)
+    out = np.full(scores.shape[1], NEVER)
+    for c in range(scores.shape[1]):
+        known = targets[:, c] >= 0
+        s, t = scores[known, c], targets[known, c] > 0.5
+        if not t.any():
+            continue
+        precision, recall, _ = precision_recall(s, t)
+        values = np.sort(s)[::-1]
+        values = values[np.r_[np.nonzero(np.diff(values))[0], len(values) - 1]]  # each distinct threshold
+        if min_precision is None:
+            f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(precision),
+                           where=precision + recall > 0)
+            out[c] = values[int(np.argmax(f1))]
+        else:
+            reach = np.nonzero(precision >= min_precision)[0]
+            if reach.size:
+                out[c] = values[reach[-1]]
+    return out
+
+
+def multilabel_metrics(scores: np.ndarray, targets: np.ndarray, threshold=0.5,
                        empty_class: str = "exclude", chunk: int = 256) -> Dict[str, object]:
     """All metrics (x100) plus per-class AP. ``scores``: (N, C) probabilities (any float dtype; float16 keeps
-    Open Images-sized sets in memory); ``targets``: (N, C), 1 positive, 0 negative, -1 unknown.
+    Open Images-sized sets in memory); ``targets``: (N, C), 1 positive, 0 negative, -1 unknown; ``threshold``:
+    one for every class, or one per class (:func:`fit_thresholds`).
 
     Only known entries count, per class for AP and overall for CP/CR/OP/OR. When some entry is unknown (partial
     labels), a class without a known positive or without a known negative has no meaningful AP and is left out
@@ -70,6 +100,7 @@ def multilabel_metrics(scores: np.ndarray, targets: np.ndarray, threshold: float
     if empty_class not in ("exclude", "zero"):
         raise ConfigError(f"empty_class must be 'exclude' or 'zero', got {empty_class!r}")
     c = scores.shape[1]
+    thresholds = np.broadcast_to(np.asarray(threshold, dtype=np.float64), (c,))
     partial = bool((targets < 0).any())
     ap = np.full(c, np.nan)
     n_pos, n_neg = np.zeros(c, np.int64), np.zeros(c, np.int64)
@@ -88,7 +119,7 @@ def multilabel_metrics(scores: np.ndarray, targets: np.ndarray, threshold: float
             n_neg[cls] = len(tk) - n_pos[cls]
             if n_pos[cls] and (n_neg[cls] or not partial):
                 ap[cls] = average_precision(sk, tk)
-            pred = sk >= threshold
+            pred = sk >= thresholds[cls]
             tp[cls], n_pred[cls] = float((pred & tk).sum()), float(pred.sum())
     scored = ~np.isnan(ap)
     left_out = np.nonzero(~scored)[0]
@@ -128,14 +159,23 @@ class MultiLabelMetric(BaseMetric):
             (fully labelled sets only).
         outfile_prefix: write per-class AP to ``<prefix>.per_class_ap.json``.
         score_dtype: ``float32`` or ``float16`` (halves what is kept and gathered: Open Images-sized sets).
+        fit_thresholds: also pick one threshold per class on this split (:func:`fit_thresholds`: F1-optimal, or
+            with ``min_precision`` the lowest reaching it), report ``fitted/CP`` ... ``fitted/OF1`` at them and
+            write them to ``<prefix>.thresholds.json`` (``tools/test.py --fit-thresholds``; tools/export.py
+            ``--thresholds`` embeds them).
+        min_precision: the precision each class's threshold must reach (with ``fit_thresholds``).
         collect_device, prefix: as mmengine's ``BaseMetric``.
     """
 
     default_prefix = "multilabel"
 
     def __init__(self, threshold: float = 0.5, empty_class: str = "exclude", outfile_prefix: Optional[str] = None,
-                 score_dtype: str = "float32", collect_device: str = "cpu", prefix: Optional[str] = None):
+                 score_dtype: str = "float32", fit_thresholds: bool = False, min_precision: Optional[float] = None,
+                 collect_device: str = "cpu", prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
+        if min_precision is not None and not 0 < min_precision <= 1:
+            raise ConfigError(f"min_precision must be in (0, 1], got {min_precision}")
+        self.fit_thresholds, self.min_precision = fit_thresholds, min_precision
         self.threshold = threshold
         self.empty_class = empty_class
         self.outfile_prefix = outfile_prefix
@@ -170,10 +210,24 @@ class MultiLabelMetric(BaseMetric):
             what = "left out of" if partial or self.empty_class == "exclude" else "counted as 0 in"
             print_log(f"{len(left_out)} class(es) have {why} and are {what} the mAP: {', '.join(left_out[:50])}"
                       f"{' ...' if len(left_out) > 50 else ''}", logger="current", level=30)
+        fitted = None
+        if self.fit_thresholds:
+            fitted = fit_thresholds(scores, targets, self.min_precision)
+            at_fitted = multilabel_metrics(scores, targets, fitted, self.empty_class)
+            m.update({f"fitted/{k}": at_fitted[k] for k in ("CP", "CR", "CF1", "OP", "OR", "OF1")})
         if self.outfile_prefix:
             os.makedirs(os.path.dirname(os.path.abspath(self.outfile_prefix)), exist_ok=True)
             with open(f"{self.outfile_prefix}.per_class_ap.json", "w", encoding="utf-8") as f:
                 json.dump({"metrics": m, "per_class_AP": per_class, "threshold": self.threshold}, f, indent=1)
+            if fitted is not None:
+                rule = "F1-optimal" if self.min_precision is None else f"lowest with precision >= {self.min_precision}"
+                with open(f"{self.outfile_prefix}.thresholds.json", "w", encoding="utf-8") as f:
+                    json.dump({"classes": [str(c) for c in classes], "thresholds": [float(t) for t in fitted],
+                               "rule": rule, "images": len(results), "never_predicted": NEVER,
+                               "metrics_at_thresholds": {k: v for k, v in m.items() if k.startswith("fitted/")}},
+                              f, indent=1)
+                print_log(f"per-class thresholds ({rule}) written to {self.outfile_prefix}.thresholds.json",
+                          logger="current")
             self._charts(scores, targets, per_class, m["mAP"], len(results))
         return {k: float(v) for k, v in m.items()}
 

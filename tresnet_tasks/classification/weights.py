@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional, Union
+from typing import Dict, List, Mapping, Optional, Union
 
 import torch
 import torch.nn as nn
@@ -27,6 +27,7 @@ import torch.nn as nn
 from ..backbone.weights import (LoadReport, check_class_count, check_name_fits, extract_state_dict,
                                 fill_num_batches_tracked, find_tresnet_prefix, load_tresnet_weights, read_checkpoint,
                                 to_canonical)
+from ..data.coco_checks import COCO_CLASSES
 from ..errors import CheckpointMismatchError
 from .heads import MLDecoderHead, mldecoder_official_to_canonical
 
@@ -130,3 +131,12 @@ def published_layout_pre_hook(module: nn.Module, state_dict: dict, prefix: str, 
         state_dict[prefix + "backbone." + k] = v
     for k, v in ckpt.head.items():
         state_dict[prefix + "head." + k] = v
+
+
+def checkpoint_class_names(ckpt: Mapping, num_classes: int) -> List[str]:
+    """Names from the checkpoint's dataset meta (this project's checkpoints); for published 80-class COCO models
+    (ASL, ML-Decoder), which carry none, COCO's categories in json order, as those models were trained."""
+    names = ((ckpt.get("meta") or {}).get("dataset_meta") or {}).get("classes")
+    if names:
+        return list(names)
+    return list(COCO_CLASSES) if num_classes == len(COCO_CLASSES) else [str(i) for i in range(num_classes)]

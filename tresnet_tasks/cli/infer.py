@@ -9,10 +9,11 @@ from typing import List
 
 from mmengine.logging import MMLogger
 
-from ..data.coco_checks import COCO_CLASSES
+from ..classification.weights import checkpoint_class_names as class_names
 from ..engine.output import Console, library_stdout_to_log, quiet_console
 from ..engine.precision import enable_bf16
-from ..errors import DatasetError
+from ..deploy.onnx_model import OnnxClassifier
+from ..errors import ConfigError, DatasetError
 from .args import check_named_checkpoint
 from .config import load_config
 
@@ -38,15 +39,6 @@ def task_of(cfg) -> str:
     return "detection" if cfg.get("default_scope") == "mmdet" else "classification"
 
 
-def class_names(ckpt: dict, num_classes: int) -> List[str]:
-    """Names from the checkpoint's dataset meta (this project's checkpoints); for published 80-class COCO models
-    (ASL, ML-Decoder), which carry none, COCO's categories in json order, as those models were trained."""
-    names = (ckpt.get("meta", {}).get("dataset_meta") or {}).get("classes")
-    if names:
-        return list(names)
-    return list(COCO_CLASSES) if num_classes == len(COCO_CLASSES) else [str(i) for i in range(num_classes)]
-
-
 def detect(cfg, images: List[str], args) -> None:
     """Boxes drawn into OUT_DIR/vis/ and written to OUT_DIR/preds/<image>.json (mmdet's inferencer)."""
     from mmdet.apis import DetInferencer
@@ -67,14 +59,22 @@ def classify(cfg, images: List[str], args) -> List[dict]:
     from mmengine.registry import MODELS
     from mmengine.runner import load_checkpoint
     threshold = 0.5 if args.threshold is None and args.topk is None else args.threshold
-    model_cfg = cfg.model.copy()
-    model_cfg.update(pretrained=None, init_cfg=None)  # the checkpoint below replaces any starting weights
-    model = MODELS.build(model_cfg)
-    ckpt = load_checkpoint(model, args.checkpoint, map_location="cpu", strict=True)
-    model.to(args.device).eval()
-    if args.bf16:
-        enable_bf16(model, tool="infer")
-    classes = class_names(ckpt, model.num_classes)
+    if args.checkpoint.endswith(".onnx"):  # exported by tools/export.py: scores from ONNX Runtime
+        if args.bf16:
+            raise ConfigError("--bf16 is for the PyTorch network; an exported model runs as it was exported")
+        model = OnnxClassifier(args.checkpoint, data_preprocessor=cfg.model.get("data_preprocessor"))
+        classes = model.contract["classes"]
+        if args.threshold is None and args.topk is None and model.contract["thresholds_source"]["fitted"]:
+            threshold = torch.tensor(model.contract["thresholds"])  # fitted per class (tools/test.py)
+    else:
+        model_cfg = cfg.model.copy()
+        model_cfg.update(pretrained=None, init_cfg=None)  # the checkpoint below replaces any starting weights
+        model = MODELS.build(model_cfg)
+        ckpt = load_checkpoint(model, args.checkpoint, map_location="cpu", strict=True)
+        model.to(args.device).eval()
+        if args.bf16:
+            enable_bf16(model, tool="infer")
+        classes = class_names(ckpt, model.num_classes)
     pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
     results = []
     batch_size = args.batch_size or 16
@@ -85,13 +85,16 @@ def classify(cfg, images: List[str], args) -> List[dict]:
             raise DatasetError(f"unreadable image(s): {bad}")
         data = model.data_preprocessor({"inputs": [b["inputs"] for b in batch]}, False)
         with torch.no_grad():
-            logits = model(data["inputs"], mode="tensor")
-        scores = torch.sigmoid(logits.float()) if model.multi_label else torch.softmax(logits.float(), 1)
+            out = model(data["inputs"], mode="tensor")
+        if isinstance(model, OnnxClassifier):
+            scores = out  # the exported graph ends in the sigmoid / softmax
+        else:
+            scores = torch.sigmoid(out.float()) if model.multi_label else torch.softmax(out.float(), 1)
         for b, s in zip(batch, scores.cpu()):
             order = s.argsort(descending=True).tolist()
             keep = order[: args.topk] if args.topk else order
             if threshold is not None:
-                keep = [i for i in keep if s[i] >= threshold]
+                keep = [i for i in keep if s[i] >= (threshold[i] if torch.is_tensor(threshold) else threshold)]
             labels = [{"label": classes[i], "score": round(float(s[i]), 4)} for i in keep]
             results.append({"image": b["data_samples"]["img_path"], "labels": labels})
             Console.print(f"{b['data_samples']['img_path']}: " + (", ".join(
@@ -110,7 +113,8 @@ def run(args):
     from mmengine.registry import init_default_scope
 
     images = collect_images(args.inputs)
-    check_named_checkpoint(args, args.checkpoint)
+    if not args.checkpoint.endswith(".onnx"):
+        check_named_checkpoint(args, args.checkpoint)
     cfg = load_config(args.config)
     args.device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     if not getattr(args, "verbose", False):
@@ -118,6 +122,9 @@ def run(args):
     verbose = getattr(args, "verbose", False)
     with library_stdout_to_log(MMLogger.get_current_instance(), verbose):
         if task_of(cfg) == "detection":
+            if args.checkpoint.endswith(".onnx"):
+                raise ConfigError(f"{args.checkpoint}: exported detectors are not available in this version "
+                                  "(classifiers are)")
             return detect(cfg, images, args)
         init_default_scope(cfg.get("default_scope", "mmengine"))
         return classify(cfg, images, args)

@@ -18,6 +18,7 @@ without fallback and the classification of failures, which torch leaves to a lon
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import re
@@ -161,3 +162,12 @@ def read_checkpoint_file(path: PathLike, map_location: Any = "cpu", trust: Optio
     except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, AttributeError, TypeError,
             ValueError, ImportError, IndexError, KeyError, OSError) as exc:
         raise _explain_torch_failure(path, exc) from None
+
+
+def sha256_of(path: PathLike) -> str:
+    """The file's sha256 (hex), read in 1 MiB blocks: what a download or an export is identified by."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -58,11 +58,15 @@ class ConsoleHook(Hook):
         params = sum(p.numel() for p in model.parameters()) / 1e6
         net = _tresnet_of(model)
         what = type(model).__name__ + (f" + {net.arch} (norm {net.norm})" if net is not None else "")
-        device = next(model.parameters()).device
+        first = next(model.parameters(), None)
+        device = first.device if first is not None else torch.device("cpu")
         where = f"{device}" + (f" ({torch.get_num_threads()} threads)" if device.type == "cpu" else "")
         self._print(f"config    {runner.cfg.filename}")
         self._print(f"work dir  {osp.abspath(runner.work_dir)}")
-        self._print(f"model     {what}, {params:.1f} M parameters, on {where}")
+        if getattr(model, "onnx_path", None):  # an exported model (tools/test.py CONFIG DIR/model.onnx)
+            self._print(f"model     {model.onnx_path}, ONNX Runtime ({model.provider} execution provider)")
+        else:
+            self._print(f"model     {what}, {params:.1f} M parameters, on {where}")
         sizes = []
         for name in (["train", "val"] if split == "train" else ["test"]):
             loop = getattr(runner, f"_{name}_loop", None)

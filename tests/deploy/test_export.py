@@ -1,0 +1,251 @@
+"""Trained models leave PyTorch and score the same: tools/export.py writes model.onnx + model.json, ONNX Runtime
+runs it through tools/test.py (the checkpoint's evaluator) and tools/infer.py, and a program that imports neither
+torch nor this package reproduces the predictions from model.json alone.
+
+Truth: tools/test.py on the checkpoint (the metric the exported model must reach), the eager network (outputs at
+batch sizes and image sizes other than the traced one), and an independent consumer written here.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from tests.helpers import ROOT, run_tool, run_tool_in_process
+from tresnet_tasks.cli.config import load_config
+from tresnet_tasks.deploy.classifier import ScoresModel, build_for_export
+from tresnet_tasks.deploy.runtime import ort_session
+
+MLDECODER = ["model.head.type=mldecoder", "model.head.embed_dim=64", "model.head.num_groups=6",
+             "model.head.num_heads=4", "model.head.ff_dim=128"]
+
+
+@pytest.fixture(scope="module")
+def multilabel_export(multilabel_demo, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ml_export")
+    proc = run_tool_in_process("tools/export.py", multilabel_demo.config, str(multilabel_demo.checkpoint),
+                               "--out", str(out), "--int8", "--calib-images", "32", *multilabel_demo.opts)
+    assert proc.returncode == 0, proc.output
+    assert "model_int8.onnx: calibrated on 32 training images" in proc.output
+    return out
+
+
+def _metric(work_dir, key):
+    files = sorted(p for p in work_dir.glob("2*/2*.json"))
+    return json.loads(files[-1].read_text())[key]
+
+
+@pytest.mark.slow
+def test_exported_multilabel_model_scores_like_its_checkpoint(multilabel_demo, multilabel_export, tmp_path):
+    contract = json.loads((multilabel_export / "model.json").read_text())
+    assert contract["task"] == "multilabel" and contract["input"]["name"] == "image"
+    meta = torch.load(multilabel_demo.checkpoint, map_location="cpu", weights_only=False)["meta"]
+    assert contract["classes"] == list(meta["dataset_meta"]["classes"]) and len(contract["classes"]) == 6
+    assert contract["thresholds"] == [0.5] * 6  # the config's evaluator threshold, per class
+    assert contract["source"]["checkpoint_sha256"] and contract["parity"]["max_abs_diff_vs_eager"] < 1e-4
+    runs = {}
+    for name, model in (("checkpoint", str(multilabel_demo.checkpoint)),
+                        ("onnx", str(multilabel_export / "model.onnx"))):
+        proc = run_tool_in_process("tools/test.py", multilabel_demo.config, model, "--work-dir", str(tmp_path / name),
+                                   *multilabel_demo.opts)
+        assert proc.returncode == 0, proc.output[-3000:]
+        runs[name] = _metric(tmp_path / name, "multilabel/mAP")
+    int8 = contract["int8"]
+    proc = run_tool_in_process("tools/test.py", multilabel_demo.config, str(multilabel_export / int8["model"]),
+                               "--work-dir", str(tmp_path / "int8"), *multilabel_demo.opts)
+    assert proc.returncode == 0, proc.output[-3000:]
+    runs["int8"] = _metric(tmp_path / "int8", "multilabel/mAP")
+    lat = int8["latency"]
+    print(f"multi-label demo mAP: checkpoint {runs['checkpoint']:.3f}, ONNX Runtime {runs['onnx']:.3f}, int8 "
+          f"{runs['int8']:.3f} (drop {runs['onnx'] - runs['int8']:.2f}); latency batch {lat['batch']} "
+          f"{lat['size']}: fp32 {lat['fp32_ms']:.2f} ms, int8 {lat['int8_ms']:.2f} ms")
+    assert abs(runs["onnx"] - runs["checkpoint"]) <= 0.1
+    assert int8["calibration"]["images"] == 32 and lat["fp32_ms"] > 0 and lat["int8_ms"] > 0
+    assert runs["int8"] > runs["onnx"] - 5.0  # int8 keeps the model: a broken calibration loses tens of points
+    import onnxruntime
+    if "OpenVINOExecutionProvider" not in onnxruntime.get_available_providers():  # the stock onnxruntime wheel
+        proc = run_tool_in_process("tools/test.py", multilabel_demo.config, str(multilabel_export / "model.onnx"),
+                                   "--onnx-provider", "openvino", "--work-dir", str(tmp_path / "ov"),
+                                   *multilabel_demo.opts)
+        last = proc.output.strip().splitlines()[-1]
+        assert proc.returncode == 2 and "OpenVINOExecutionProvider is not available" in last, proc.output[-2000:]
+        assert "pip install onnxruntime-openvino" in last
+
+
+@pytest.mark.slow
+def test_exported_outputs_match_eager_at_other_batches_and_sizes(multilabel_demo, multilabel_export):
+    cfg = load_config(multilabel_demo.config, {"data_root": f"{multilabel_demo.root}/"})
+    eager = ScoresModel(build_for_export(cfg, str(multilabel_demo.checkpoint))).eval()
+    session = ort_session(str(multilabel_export / "model.onnx"))
+    assert json.loads((multilabel_export / "model.json").read_text())["traced_size"] == [128, 128]
+    for batch, h, w in ((1, 96, 160), (3, 192, 192)):
+        x = torch.rand(batch, 3, h, w)
+        with torch.no_grad():
+            want = eager(x).numpy()
+        got = session.run(["scores"], {"image": x.numpy()})[0]
+        assert got.shape == (batch, 6) and np.abs(got - want).max() < 1e-4, (batch, h, w, np.abs(got - want).max())
+
+
+def test_mldecoder_head_exports_and_runs_at_sizes_other_than_traced(tmp_path):
+    """The legacy exporter baked the ML-Decoder's token count in: any other size failed in ONNX Runtime."""
+    from mmengine.registry import MODELS
+    cfg_path = "configs/multilabel/asl_tresnet-m-tiny_128px_shapes.py"
+    cfg = load_config(cfg_path, {k: (v if k.endswith("type") else int(v)) for k, v in
+                                 (item.split("=", 1) for item in MLDECODER)})
+    torch.manual_seed(0)
+    model_cfg = cfg.model.copy()
+    model_cfg.update(pretrained=None, init_cfg=None)
+    model = MODELS.build(model_cfg)
+    torch.save({"state_dict": model.state_dict(), "meta": {}}, tmp_path / "mld.pth")
+    proc = run_tool_in_process("tools/export.py", cfg_path, str(tmp_path / "mld.pth"), "--out", str(tmp_path / "e"),
+                               "--size", "96", "--cfg-options", *MLDECODER)
+    assert proc.returncode == 0, proc.output
+    eager = ScoresModel(build_for_export(cfg, str(tmp_path / "mld.pth"))).eval()
+    session = ort_session(str(tmp_path / "e" / "model.onnx"))
+    for batch, h, w in ((2, 96, 96), (1, 160, 128), (4, 224, 224)):
+        x = torch.rand(batch, 3, h, w)
+        with torch.no_grad():
+            want = eager(x).numpy()
+        got = session.run(["scores"], {"image": x.numpy()})[0]
+        assert np.abs(got - want).max() < 1e-4, (batch, h, w)
+
+
+@pytest.mark.slow
+def test_exported_transfer_model_scores_like_its_checkpoint(transfer_demo, tmp_path):
+    out = tmp_path / "export"
+    assert run_tool_in_process("tools/export.py", transfer_demo.config, str(transfer_demo.checkpoint),
+                               "--out", str(out)).returncode == 0
+    contract = json.loads((out / "model.json").read_text())
+    assert contract["task"] == "classification" and "softmax" in contract["outputs"][0]["meaning"]
+    top1 = {}
+    for name, model in (("checkpoint", str(transfer_demo.checkpoint)), ("onnx", str(out / "model.onnx"))):
+        proc = run_tool_in_process("tools/test.py", transfer_demo.config, model, "--work-dir", str(tmp_path / name),
+                                   *transfer_demo.opts)
+        assert proc.returncode == 0, proc.output[-3000:]
+        top1[name] = _metric(tmp_path / name, "accuracy/top1")
+    print(f"transfer demo top-1: checkpoint {top1['checkpoint']:.2f}, ONNX Runtime {top1['onnx']:.2f}")
+    assert abs(top1["onnx"] - top1["checkpoint"]) <= 0.1
+
+
+CONSUMER = r'''
+"""Runs an exported model from its model.json alone: onnxruntime, numpy and PIL; no torch, no tresnet_tasks."""
+import json, sys
+import numpy as np
+import onnxruntime
+from PIL import Image
+
+folder, out, images = sys.argv[1], sys.argv[2], sys.argv[3:]
+contract = json.load(open(f"{folder}/model.json"))
+spec = contract["input"]
+assert spec["layout"] == "NCHW" and spec["channels"] == "RGB" and spec["resize"]["rule"] == "squish"
+h, w = spec["resize"]["size"]
+mean = np.array(spec["mean"], np.float32).reshape(3, 1, 1)
+std = np.array(spec["std"], np.float32).reshape(3, 1, 1)
+batch = []
+for path in images:
+    img = Image.open(path).convert("RGB").resize((w, h), Image.BILINEAR)
+    batch.append((np.asarray(img, np.float32).transpose(2, 0, 1) - mean) / std)
+session = onnxruntime.InferenceSession(f"{folder}/{contract['model']}", providers=["CPUExecutionProvider"])
+scores = session.run([contract["outputs"][0]["name"]], {spec["name"]: np.stack(batch).astype(spec["dtype"])})[0]
+preds = [{"image": p, "scores": dict(zip(contract["classes"], map(float, row))),
+          "labels": [c for c, s, t in zip(contract["classes"], row, contract["thresholds"]) if s >= t]}
+         for p, row in zip(images, scores)]
+json.dump(preds, open(out, "w"))
+assert "torch" not in sys.modules and not any(m.startswith("tresnet_tasks") for m in sys.modules), "imported torch"
+'''
+
+
+@pytest.fixture(scope="module")
+def fitted_export(multilabel_demo, tmp_path_factory):
+    """tools/test.py --fit-thresholds on the demo's validation split, then tools/export.py --thresholds."""
+    work = tmp_path_factory.mktemp("fit")
+    proc = run_tool_in_process("tools/test.py", multilabel_demo.config, str(multilabel_demo.checkpoint),
+                               "--work-dir", str(work), "--fit-thresholds", *multilabel_demo.opts)
+    assert proc.returncode == 0, proc.output[-3000:]
+    fitted = work / "predictions.thresholds.json"
+    out = work / "export"
+    proc = run_tool_in_process("tools/export.py", multilabel_demo.config, str(multilabel_demo.checkpoint), "--out",
+                               str(out), "--thresholds", str(fitted))
+    assert proc.returncode == 0, proc.output
+    return out, json.loads(fitted.read_text()), _metric(work, "multilabel/fitted/CF1")
+
+
+@pytest.mark.slow
+def test_fitted_thresholds_travel_from_the_test_tool_into_the_contract(fitted_export):
+    out, fitted, cf1 = fitted_export
+    contract = json.loads((out / "model.json").read_text())
+    assert contract["thresholds"] == fitted["thresholds"] and fitted["rule"] == "F1-optimal"
+    assert contract["thresholds_source"]["fitted"] and len(set(fitted["thresholds"])) > 1  # one per class
+    assert 0 < cf1 <= 100 and fitted["metrics_at_thresholds"]["fitted/CF1"] == pytest.approx(cf1)
+
+
+@pytest.mark.slow
+def test_a_consumer_without_torch_reproduces_the_tools_predictions(multilabel_demo, fitted_export, tmp_path):
+    """The consumer's labels are infer's on the exported model (its fitted thresholds), and its scores infer's
+    on the checkpoint (the config's own pipeline and eager PyTorch)."""
+    folder = fitted_export[0]
+    val = json.load(open(os.path.join(multilabel_demo.root, "annotations", "instances_val2017.json")))
+    images = [os.path.join(multilabel_demo.root, "val2017", im["file_name"]) for im in val["images"][:6]]
+    consumer = tmp_path / "consumer.py"
+    consumer.write_text(CONSUMER)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([sys.executable, str(consumer), str(folder), str(tmp_path / "c.json"), *images],
+                          cwd=str(tmp_path), capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    mine = json.loads((tmp_path / "c.json").read_text())
+    run_tool("tools/infer.py", *images, "--config", multilabel_demo.config, "--checkpoint", str(folder / "model.onnx"),
+             "--out", str(tmp_path / "onnx.json"))
+    run_tool("tools/infer.py", *images, "--config", multilabel_demo.config, "--checkpoint",
+             str(multilabel_demo.checkpoint), "--topk", "6", "--threshold", "0", "--out", str(tmp_path / "ckpt.json"))
+    onnx, eager = json.loads((tmp_path / "onnx.json").read_text()), json.loads((tmp_path / "ckpt.json").read_text())
+    for a, b, c in zip(onnx, eager, mine):
+        assert sorted(x["label"] for x in a["labels"]) == sorted(c["labels"]), (a, c)
+        assert len(b["labels"]) == 6
+        assert all(abs(x["score"] - c["scores"][x["label"]]) < 2e-4 for x in b["labels"]), (b, c)
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["--size", "100"], r"--size 100 100: TResNet needs H and W divisible by 32"),
+    (["--cfg-options", "model.num_classes=7"], r"CheckpointMismatchError: checkpoint head has 6 classes but the "
+                                                r"model has 7"),
+    (["--cfg-options", "model.head.type=mldecoder"], r"CheckpointMismatchError: .*u\.pth has an GAP \+ linear .* "
+                                                     r"head but the model's head is ML-Decoder"),
+])
+def test_bad_export_input_is_one_line(multilabel_demo_checkpointless, tmp_path, args, expected):
+    import re
+    cfg, ckpt = multilabel_demo_checkpointless
+    proc = run_tool_in_process("tools/export.py", cfg, ckpt, "--out", str(tmp_path / "e"), *args)
+    last = proc.output.strip().splitlines()[-1]
+    assert proc.returncode == 2 and re.search(expected, last), proc.output
+
+
+def test_a_detection_config_is_refused_in_one_line(tmp_path):
+    proc = run_tool_in_process("tools/export.py", "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py",
+                               str(tmp_path / "x.pth"), "--out", str(tmp_path / "e"))
+    assert proc.returncode == 2 and "exporting detectors is not available in this version" in proc.output
+
+
+@pytest.fixture
+def multilabel_demo_checkpointless(tmp_path):
+    """The multi-label demo config with an untrained checkpoint (errors need no trained model)."""
+    from mmengine.registry import MODELS
+    cfg_path = "configs/multilabel/asl_tresnet-m-tiny_128px_shapes.py"
+    model_cfg = load_config(cfg_path).model.copy()
+    model_cfg.update(pretrained=None, init_cfg=None)
+    torch.save({"state_dict": MODELS.build(model_cfg).state_dict(), "meta": {}}, tmp_path / "u.pth")
+    return cfg_path, str(tmp_path / "u.pth")
+
+
+def test_tools_test_refuses_a_missing_exported_model(tmp_path):
+    proc = run_tool_in_process("tools/test.py", "configs/multilabel/asl_tresnet-m-tiny_128px_shapes.py",
+                               str(tmp_path / "nope" / "model.onnx"))
+    assert proc.returncode == 2 and "exported model not found" in proc.output.strip().splitlines()[-1]
+
+
+def test_layout_of_the_consumer_contract_is_documented():
+    page = open(os.path.join(ROOT, "docs", "deploy.md"), encoding="utf-8").read()
+    for field in ("model.json", "input", "resize", "mean", "std", "classes", "thresholds", "sha256"):
+        assert field in page, field
