@@ -136,7 +136,7 @@ def export_classifier(cfg, checkpoint: str, out_dir: str, size: Optional[Sequenc
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             quantize_int8(path, int8_path, images)
-        contract["int8"] = {"model": INT8_FILE, "format": "QDQ, int8 weights per channel and activations per tensor "
+        contract["int8"] = {"model": INT8_FILE, "format": "QDQ, int8 weights per channel, uint8 activations per tensor "
                                                           "(ONNX Runtime static quantization)",
                             "calibration": {"images": len(images), "split": "train", "method": "min-max"},
                             "latency": compare_latency(path, int8_path, np.concatenate(images[:4]))}
