@@ -1,7 +1,7 @@
 """Export a trained model of any classification config to ONNX, with its post-processing and a contract.
 
     python tools/export.py CONFIG CHECKPOINT --out DIR [--size H W] [--opset 18] [--no-fold] [--thresholds FILE]
-        [--int8 [--calib-images N]] [--cfg-options k=v]
+        [--int8 [--calib-images N]] [--triton REPO [--triton-kind gpu|cpu]] [--cfg-options k=v]
 
 writes DIR/model.onnx (dynamic batch and size, H and W multiples of 32; scores out: sigmoid for multi-label,
 softmax for single-label) and DIR/model.json (input name, layout, dtype, value range, resize rule, outputs, class
@@ -25,6 +25,7 @@ from tresnet_tasks.cli.args import add_trust_arg, apply_trust, check_named_check
 from tresnet_tasks.cli.config import load_config
 from tresnet_tasks.cli.infer import task_of
 from tresnet_tasks.deploy import export_classifier
+from tresnet_tasks.deploy.triton import write_repository
 from tresnet_tasks.engine.output import Console
 from tresnet_tasks.errors import ConfigError
 from tresnet_tasks.registry import register_all_modules
@@ -46,6 +47,12 @@ def parse_args(argv=None):
                                                        "quantization (QDQ), calibrated on training images")
     p.add_argument("--calib-images", type=int, default=200, metavar="N",
                    help="training images (through the test pipeline) that calibrate --int8 (default 200)")
+    p.add_argument("--triton", metavar="REPO", help="also write a Triton model repository: REPO/<name>/config.pbtxt "
+                                                    "+ REPO/<name>/1/model.onnx (dynamic batching)")
+    p.add_argument("--triton-name", default="tresnet", help="the model's name in the repository")
+    p.add_argument("--triton-kind", default="gpu", choices=["gpu", "cpu"], help="instance group kind (default gpu)")
+    p.add_argument("--triton-accelerator", action="store_true",
+                   help="add the kind's execution accelerator: TensorRT FP16 on GPU, OpenVINO on CPU")
     p.add_argument("--cfg-options", nargs="+", action=DictAction, help="override config settings, key=value")
     add_trust_arg(p)
     return p.parse_args(argv)
@@ -64,6 +71,10 @@ def main(argv=None) -> int:
         contract = export_classifier(cfg, args.checkpoint, args.out, size=args.size, opset=args.opset,
                                      fold=not args.no_fold, thresholds_file=args.thresholds, int8=args.int8,
                                      calib_images=args.calib_images)
+        if args.triton:
+            folder = write_repository(args.out, args.triton, contract, args.triton_name, args.triton_kind,
+                                      accelerator=args.triton_accelerator)
+            Console.print(f"[export] Triton model repository: {folder}/config.pbtxt + {folder}/1/model.onnx")
     parity = contract["parity"]
     Console.print(f"[export] {args.out}/model.onnx + model.json: {contract['task']}, {len(contract['classes'])} "
                   f"classes, traced at {parity['size'][0]}x{parity['size'][1]}; ONNX Runtime vs eager max abs "

@@ -249,3 +249,31 @@ def test_layout_of_the_consumer_contract_is_documented():
     page = open(os.path.join(ROOT, "docs", "deploy.md"), encoding="utf-8").read()
     for field in ("model.json", "input", "resize", "mean", "std", "classes", "thresholds", "sha256"):
         assert field in page, field
+
+
+@pytest.mark.parametrize("kind,accelerator", [("gpu", True), ("cpu", False)])
+def test_triton_repository_parses_with_tritons_schema_and_serves_the_model(tmp_path, kind, accelerator,
+                                                                           multilabel_demo_checkpointless):
+    """config.pbtxt read by Triton's own protobuf schema (tritonclient's ModelConfig); the model under 1/ runs at
+    the declared input and output shapes with a batch dimension in front (max_batch_size > 0)."""
+    from google.protobuf import text_format
+    from tritonclient.grpc import model_config_pb2
+    cfg, ckpt = multilabel_demo_checkpointless
+    args = ["--triton", str(tmp_path / "repo"), "--triton-name", "tresnet_ml", "--triton-kind", kind]
+    proc = run_tool_in_process("tools/export.py", cfg, ckpt, "--out", str(tmp_path / "e"), *args,
+                               *(["--triton-accelerator"] if accelerator else []))
+    assert proc.returncode == 0, proc.output
+    folder = tmp_path / "repo" / "tresnet_ml"
+    config = text_format.Parse((folder / "config.pbtxt").read_text(), model_config_pb2.ModelConfig())
+    assert config.name == "tresnet_ml" and config.backend == "onnxruntime" and config.max_batch_size == 64
+    assert config.instance_group[0].kind == getattr(model_config_pb2.ModelInstanceGroup, f"KIND_{kind.upper()}")
+    assert list(config.dynamic_batching.preferred_batch_size) == [4, 8, 16, 32]
+    accelerators = config.optimization.execution_accelerators
+    names = [a.name for a in (accelerators.gpu_execution_accelerator if kind == "gpu"
+                              else accelerators.cpu_execution_accelerator)]
+    assert names == (["tensorrt" if kind == "gpu" else "openvino"] if accelerator else [])
+    (inp,), (out,) = config.input, config.output
+    assert inp.data_type == model_config_pb2.TYPE_FP32 and list(inp.dims) == [3, -1, -1]
+    session = ort_session(str(folder / "1" / "model.onnx"))
+    got = session.run([out.name], {inp.name: np.random.rand(5, 3, 96, 128).astype(np.float32)})[0]
+    assert got.shape == (5, *out.dims)

@@ -4,7 +4,8 @@ that a program without this package can follow, then run by ONNX Runtime inside 
 ``contract`` (what ``model.json`` holds: input, resize rule, outputs, classes, thresholds, provenance), ``classifier``
 (exporting a classification config's model: GAP or ML-Decoder head, multi-label or single-label), ``runtime``
 (ONNX Runtime sessions: the CPU provider, or OpenVINO's), ``quantize`` (int8 QDQ calibrated on training images,
-and its latency against float32), ``onnx_model`` (an exported classifier as an mmengine
+and its latency against float32), ``triton`` (a Triton model repository: config.pbtxt and the model),
+``onnx_model`` (an exported classifier as an mmengine
 model, so ``tools/test.py`` scores it with the checkpoint's evaluator).
 """
 from .classifier import export_classifier
