@@ -50,6 +50,21 @@ def transfer_demo(tmp_path_factory):
                            checkpoint=work / "best_accuracy_top1.pth")
 
 
+@pytest.fixture(scope="session")
+def fcos_demo(tmp_path_factory):
+    """The FCOS demo config (the embedded default) trained once per session through tools/train.py: 12 epochs on
+    the generated shapes (200 train / 50 val images, 160 px)."""
+    from tests.helpers import run_tool
+    from tresnet_tasks.data.synthetic import make_shapes_coco
+    config = "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py"
+    root = make_shapes_coco(str(tmp_path_factory.mktemp("fcos_demo")), num_train=200, num_val=50, size=160)
+    opts = ["--cfg-options", f"data_root={root}/"]
+    work = tmp_path_factory.mktemp("fcos_demo_train")
+    out = run_tool("tools/train.py", config, "--work-dir", str(work), *opts).output
+    checkpoint = (work / "last_checkpoint").read_text().strip()
+    return SimpleNamespace(config=config, root=root, opts=opts, work=work, train_output=out, checkpoint=checkpoint)
+
+
 @pytest.fixture
 def tiny_kwargs():
     """A reduced-depth/width TResNet for fast tests (all block types, strides and SE placements kept)."""

@@ -1,4 +1,5 @@
-"""Export a trained model of any classification config to ONNX, with its post-processing and a contract.
+"""Export a trained model of any classification config (or an FCOS detector) to ONNX, with its post-processing and a
+contract.
 
     python tools/export.py CONFIG CHECKPOINT --out DIR [--size H W] [--opset 18] [--no-fold] [--thresholds FILE]
         [--int8 [--calib-images N]] [--triton REPO [--triton-kind gpu|cpu]] [--cfg-options k=v]
@@ -11,8 +12,9 @@ prints ONNX Runtime's difference to eager PyTorch. The exported model runs in th
     python tools/test.py CONFIG DIR/model.onnx [--onnx-provider openvino]   # the checkpoint's evaluator
     python tools/infer.py IMAGES --config CONFIG --checkpoint DIR/model.onnx
 
-Detectors are not exported by this version (docs/deploy.md says what is open); a bare backbone classifier without a
-config: tools/export_onnx.py.
+FCOS detectors export too (post-processing in the graph: top-k, decode, class-wise NMS; tools/test.py scores them
+with CocoMetric); the other detector families are not exported by this version. A bare backbone classifier without
+a config: tools/export_onnx.py.
 """
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ from tresnet_tasks.cli.args import add_trust_arg, apply_trust, check_named_check
 from tresnet_tasks.cli.config import load_config
 from tresnet_tasks.cli.infer import task_of
 from tresnet_tasks.deploy import export_classifier
+from tresnet_tasks.deploy.detector import export_detector
 from tresnet_tasks.deploy.triton import write_repository
+from tresnet_tasks.machine import require_detection
 from tresnet_tasks.engine.output import Console
 from tresnet_tasks.errors import ConfigError
 from tresnet_tasks.registry import register_all_modules
@@ -64,10 +68,16 @@ def main(argv=None) -> int:
     with clear_errors("export"):
         apply_trust(args, [args.checkpoint])
         cfg = load_config(args.config, args.cfg_options)
-        if task_of(cfg) == "detection":
-            raise ConfigError(f"{args.config}: exporting detectors is not available in this version (classifiers "
-                              "are; docs/deploy.md lists what is open)")
         check_named_checkpoint(args, args.checkpoint)
+        if task_of(cfg) == "detection":
+            require_detection(args.config)
+            if args.int8 or args.thresholds or args.triton:
+                raise ConfigError("--int8, --thresholds and --triton are for classifiers in this version")
+            contract = export_detector(cfg, args.checkpoint, args.out, size=args.size, opset=args.opset)
+            Console.print(f"[export] {args.out}/model.onnx + model.json: detection, {len(contract['classes'])} "
+                          f"classes, traced at {contract['parity']['size'][0]}x{contract['parity']['size'][1]}; "
+                          f"ONNX Runtime vs eager max abs diff {contract['parity']['max_abs_diff_vs_eager']:.2e}")
+            return 0
         contract = export_classifier(cfg, args.checkpoint, args.out, size=args.size, opset=args.opset,
                                      fold=not args.no_fold, thresholds_file=args.thresholds, int8=args.int8,
                                      calib_images=args.calib_images)

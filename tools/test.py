@@ -51,10 +51,8 @@ def use_exported_model(cfg, path: str, provider: str) -> None:
     if not osp.isfile(path):
         raise CheckpointNotFoundError(f"exported model not found: {path} (tools/export.py CONFIG CHECKPOINT --out DIR "
                                       "writes DIR/model.onnx)")
-    if cfg.get("default_scope") == "mmdet":
-        raise ConfigError(f"{path}: scoring exported detectors is not available in this version (classifiers are)")
-    cfg.model = dict(type="OnnxClassifier", onnx=path, provider=provider,
-                     data_preprocessor=cfg.model.get("data_preprocessor"))
+    kind = "OnnxDetector" if cfg.get("default_scope") == "mmdet" else "OnnxClassifier"
+    cfg.model = dict(type=kind, onnx=path, provider=provider, data_preprocessor=cfg.model.get("data_preprocessor"))
     cfg.load_from = None
     # an EMA of weights is the checkpoint's business: the exported file holds the weights that were evaluated
     cfg.custom_hooks = [h for h in cfg.get("custom_hooks") or []

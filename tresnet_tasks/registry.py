@@ -27,6 +27,7 @@ from .fileio import install_safe_checkpoint_io
 DETECTION_MISSING: Optional[str] = None
 try:
     from . import detection  # noqa: F401 - the TResNet backbone and the checked COCO dataset for mmdet
+    from .deploy import onnx_detector  # noqa: F401 - OnnxDetector: tools/test.py CONFIG DIR/model.onnx
 except ImportError as exc:  # only a missing detection stack is tolerated; anything else is a bug
     if (exc.name or "").split(".")[0] not in ("mmdet", "mmcv"):
         raise

@@ -72,9 +72,10 @@ def shapes_root(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_end_to_end_learning_through_the_tools(shapes_root, tmp_path):
-    """train -> checkpoint -> tools/test.py (pycocotools COCOeval) -> tools/infer.py; AP50 from ~0 to >= 0.5."""
-    opts = ["--cfg-options", f"data_root={shapes_root}/"]
+def test_end_to_end_learning_through_the_tools(fcos_demo, tmp_path):
+    """train -> checkpoint -> tools/test.py (pycocotools COCOeval) -> tools/infer.py; AP50 from ~0 to >= 0.5.
+    The training is the session's (tests/conftest.py: fcos_demo, tools/train.py on the demo config)."""
+    shapes_root, opts = fcos_demo.root, fcos_demo.opts
     untrained = tmp_path / "untrained.pth"
     untrained_checkpoint(DEMO_CFG, untrained)
     before = run_tool_in_process("tools/test.py", DEMO_CFG, str(untrained), "--work-dir", str(tmp_path / "t0"), *opts,
@@ -83,10 +84,9 @@ def test_end_to_end_learning_through_the_tools(shapes_root, tmp_path):
     if ap50_before is None:  # no detection above score_thr at all: AP is 0 by definition
         assert "[test] coco/bbox_mAP 0.0: the model made no detection" in before.output
         ap50_before = 0.0
-    work = tmp_path / "train"
-    out = run_tool("tools/train.py", DEMO_CFG, "--work-dir", str(work), *opts).output
+    out = fcos_demo.train_output
     assert " eta 0:" in out  # progress lines with the ETA on the console
-    ckpt = (work / "last_checkpoint").read_text().strip()
+    ckpt = fcos_demo.checkpoint
     assert os.path.isfile(ckpt) and ckpt.endswith("epoch_12.pth")
     test = run_tool_in_process("tools/test.py", DEMO_CFG, ckpt, "--work-dir", str(tmp_path / "t1"), "--show-dir", "vis",
                                *opts, check=True)

@@ -123,8 +123,8 @@ def run(args):
     with library_stdout_to_log(MMLogger.get_current_instance(), verbose):
         if task_of(cfg) == "detection":
             if args.checkpoint.endswith(".onnx"):
-                raise ConfigError(f"{args.checkpoint}: exported detectors are not available in this version "
-                                  "(classifiers are)")
+                raise ConfigError(f"{args.checkpoint}: tools/infer.py on an exported detector is not available in "
+                                  "this version (tools/test.py CONFIG DIR/model.onnx scores it)")
             return detect(cfg, images, args)
         init_default_scope(cfg.get("default_scope", "mmengine"))
         return classify(cfg, images, args)

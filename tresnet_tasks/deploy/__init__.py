@@ -2,10 +2,11 @@
 that a program without this package can follow, then run by ONNX Runtime inside the project's own tools.
 
 ``contract`` (what ``model.json`` holds: input, resize rule, outputs, classes, thresholds, provenance), ``classifier``
-(exporting a classification config's model: GAP or ML-Decoder head, multi-label or single-label), ``runtime``
+(exporting a classification config's model: GAP or ML-Decoder head, multi-label or single-label), ``detector``
+(FCOS with mmdet's post-processing in the graph), ``runtime``
 (ONNX Runtime sessions: the CPU provider, or OpenVINO's), ``quantize`` (int8 QDQ calibrated on training images,
 and its latency against float32), ``triton`` (a Triton model repository: config.pbtxt and the model),
-``onnx_model`` (an exported classifier as an mmengine
+``onnx_model`` / ``onnx_detector`` (an exported classifier / detector as an mmengine
 model, so ``tools/test.py`` scores it with the checkpoint's evaluator).
 """
 from .classifier import export_classifier
