@@ -16,53 +16,50 @@ from tresnet_tasks.registry import register_all_modules  # noqa: E402
 register_all_modules()  # every model, dataset, metric, loss and transform of the project, as configs get them
 
 
+def _trained_demo(tmp_path_factory, name, config, root, opts, checkpoint=None):
+    """``config`` trained once through tools/train.py on ``root``: what the tests of that trained model share.
+    ``checkpoint``: the file in the work dir to test (default: the one ``last_checkpoint`` names)."""
+    from tests.helpers import run_tool
+    work = tmp_path_factory.mktemp(f"{name}_train")
+    out = run_tool("tools/train.py", config, "--work-dir", str(work), *opts).output
+    ckpt = work / checkpoint if checkpoint else (work / "last_checkpoint").read_text().strip()
+    return SimpleNamespace(config=config, root=root, opts=opts, work=work, train_output=out, checkpoint=ckpt)
+
+
 @pytest.fixture(scope="session")
 def multilabel_demo(tmp_path_factory):
     """The multi-label demo config trained once per session through tools/train.py (10 epochs on the generated
     shapes, 300 train / 100 val images): what the tests of a trained model (tools/test.py, infer, export) share."""
-    from tests.helpers import run_tool
     from tresnet_tasks.data.synthetic import ALL_SHAPES, make_shapes_coco
-    config = "configs/multilabel/asl_tresnet-m-tiny_128px_shapes.py"
     root = make_shapes_coco(str(tmp_path_factory.mktemp("ml_demo")), num_train=300, num_val=100, size=128,
                             shapes=ALL_SHAPES, max_objects=3)
-    opts = ["--cfg-options", f"data_root={root}/"]
-    work = tmp_path_factory.mktemp("ml_demo_train")
-    out = run_tool("tools/train.py", config, "--work-dir", str(work), *opts).output
-    return SimpleNamespace(config=config, root=root, opts=opts, work=work, train_output=out,
-                           checkpoint=work / "best_multilabel_mAP.pth")
+    return _trained_demo(tmp_path_factory, "ml_demo", "configs/multilabel/asl_tresnet-m-tiny_128px_shapes.py", root,
+                         ["--cfg-options", f"data_root={root}/"], checkpoint="best_multilabel_mAP.pth")
 
 
 @pytest.fixture(scope="session")
 def transfer_demo(tmp_path_factory):
     """The transfer demo config fine-tuned once per session through tools/train.py from an official-layout
     ImageNet checkpoint (CIFAR-10 pickles, 600 train / 200 test images)."""
-    from tests.helpers import official_checkpoint, run_tool
+    from tests.helpers import official_checkpoint
     from tresnet_tasks.data.synthetic import make_cifar_pickles
-    config = "configs/transfer/tresnet-m-tiny_64px_shapes-cifar10.py"
     root = str(tmp_path_factory.mktemp("transfer_demo"))
     make_cifar_pickles(root, 10, num_train=600, num_test=200)
     source = os.path.join(root, "in1k.pth")
     official_checkpoint(source, layers=(1, 1, 2, 1), width=0.5)
-    opts = ["--cfg-options", f"data_root={root}/", f"model.pretrained={source}"]
-    work = tmp_path_factory.mktemp("transfer_demo_train")
-    out = run_tool("tools/train.py", config, "--work-dir", str(work), *opts).output
-    return SimpleNamespace(config=config, root=root, opts=opts, work=work, train_output=out,
-                           checkpoint=work / "best_accuracy_top1.pth")
+    return _trained_demo(tmp_path_factory, "transfer_demo", "configs/transfer/tresnet-m-tiny_64px_shapes-cifar10.py",
+                         root, ["--cfg-options", f"data_root={root}/", f"model.pretrained={source}"],
+                         checkpoint="best_accuracy_top1.pth")
 
 
 @pytest.fixture(scope="session")
 def fcos_demo(tmp_path_factory):
     """The FCOS demo config (the embedded default) trained once per session through tools/train.py: 12 epochs on
     the generated shapes (200 train / 50 val images, 160 px)."""
-    from tests.helpers import run_tool
     from tresnet_tasks.data.synthetic import make_shapes_coco
-    config = "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py"
     root = make_shapes_coco(str(tmp_path_factory.mktemp("fcos_demo")), num_train=200, num_val=50, size=160)
-    opts = ["--cfg-options", f"data_root={root}/"]
-    work = tmp_path_factory.mktemp("fcos_demo_train")
-    out = run_tool("tools/train.py", config, "--work-dir", str(work), *opts).output
-    checkpoint = (work / "last_checkpoint").read_text().strip()
-    return SimpleNamespace(config=config, root=root, opts=opts, work=work, train_output=out, checkpoint=checkpoint)
+    return _trained_demo(tmp_path_factory, "fcos_demo", "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py",
+                         root, ["--cfg-options", f"data_root={root}/"])
 
 
 @pytest.fixture

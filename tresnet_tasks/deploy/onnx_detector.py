@@ -13,11 +13,11 @@ from mmengine.structures import InstanceData
 
 from ..errors import ConfigError
 from .contract import model_path, read_contract
-from .runtime import ort_session
+from .runtime import SessionHolder
 
 
 @MODELS.register_module()
-class OnnxDetector(BaseModel):
+class OnnxDetector(SessionHolder, BaseModel):
     """ONNX Runtime behind mmdet's detector interface (``mode='predict'``: DetDataSamples with ``pred_instances``
     in original-image pixels).
 
@@ -33,19 +33,7 @@ class OnnxDetector(BaseModel):
         self.contract = read_contract(onnx)
         if self.contract["task"] != "detection":
             raise ConfigError(f"{onnx}: a {self.contract['task']} model, not a detector")
-        self.onnx_path, self.provider, self.threads = model_path(onnx, self.contract), provider, threads
-        self._session = ort_session(self.onnx_path, provider, threads)
-
-    @property
-    def session(self):
-        if self._session is None:
-            self._session = ort_session(self.onnx_path, self.provider, self.threads)
-        return self._session
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["_session"] = None
-        return state
+        self.open_session(model_path(onnx, self.contract), provider, threads)
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[List[DetDataSample]] = None,
                 mode: str = "predict"):

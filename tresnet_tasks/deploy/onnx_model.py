@@ -12,11 +12,11 @@ from mmengine.registry import MODELS
 from ..classification.model import TResNetClassifier
 from ..errors import ConfigError
 from .contract import INPUT_NAME, model_path, read_contract
-from .runtime import ort_session
+from .runtime import SessionHolder
 
 
 @MODELS.register_module()
-class OnnxClassifier(BaseModel):
+class OnnxClassifier(SessionHolder, BaseModel):
     """ONNX Runtime behind the classifier's interface (``mode='tensor'`` scores, ``mode='predict'`` the evaluator's
     dicts).
 
@@ -35,21 +35,9 @@ class OnnxClassifier(BaseModel):
         self.contract = read_contract(onnx)
         if self.contract["task"] not in ("multilabel", "classification"):
             raise ConfigError(f"{onnx}: a {self.contract['task']} model, not a classifier")
-        self.onnx_path, self.provider, self.threads = model_path(onnx, self.contract), provider, threads
-        self._session = ort_session(self.onnx_path, provider, threads)  # now: a missing provider fails up front
+        self.open_session(model_path(onnx, self.contract), provider, threads)
         self.multi_label = self.contract["task"] == "multilabel"
         self.num_classes = len(self.contract["classes"])
-
-    @property
-    def session(self):
-        if self._session is None:
-            self._session = ort_session(self.onnx_path, self.provider, self.threads)
-        return self._session
-
-    def __getstate__(self):  # copies and pickles (mmengine hooks deep-copy models) open their own session
-        state = self.__dict__.copy()
-        state["_session"] = None
-        return state
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[Union[dict, List]] = None,
                 mode: str = "tensor"):

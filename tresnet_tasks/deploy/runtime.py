@@ -24,3 +24,23 @@ def ort_session(path: str, provider: str = "cpu", threads: int = 0):
     if threads:
         options.intra_op_num_threads = threads
     return ort.InferenceSession(path, sess_options=options, providers=[name])
+
+
+class SessionHolder:
+    """An ONNX Runtime session held by a model that mmengine may copy or pickle (its hooks deep-copy models): the
+    session opens at once (a missing provider fails up front), and each copy opens its own."""
+
+    def open_session(self, path: str, provider: str = "cpu", threads: int = 0) -> None:
+        self.onnx_path, self.provider, self.threads = path, provider, threads
+        self._session = ort_session(path, provider, threads)
+
+    @property
+    def session(self):
+        if self._session is None:
+            self._session = ort_session(self.onnx_path, self.provider, self.threads)
+        return self._session
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_session"] = None
+        return state
