@@ -42,9 +42,22 @@ trap on_error ERR
 
 PY="$VENV/bin/python"
 PIP=(pip_quiet)
-pip_quiet() {  # pip, minus the machine-specific "Location ... is ignored" index noise
-    "$PY" -m pip --disable-pip-version-check "$@" 2>&1 | grep -v "is ignored: it is neither" || true
+pip_quiet() {  # pip, minus the machine-specific "Location ... is ignored" index noise; pip's own exit status
+    "$PY" -m pip --disable-pip-version-check "$@" 2>&1 | { grep -v "is ignored: it is neither" || true; }
     return "${PIPESTATUS[0]}"
+}
+
+# need_disk GIB WHAT: stop before a step that would run the disk full (pip then fails half-way with ENOSPC).
+need_disk() {
+    local free_kb
+    free_kb=$(df -Pk "$(dirname "$VENV")" | awk 'NR == 2 {print $4}')
+    if [ "${TRESNET_SKIP_DISK_CHECK:-0}" != "1" ] && [ "$free_kb" -lt $(( $1 * 1024 * 1024 )) ]; then
+        echo "[setup] only $(( free_kb / 1024 / 1024 )) GiB free where $VENV lives; $2 needs about $1 GiB." >&2
+        echo "[setup] Free some space (old pytest runs: ${TMPDIR:-/tmp}/pytest-of-$(id -un); pip's cache:" \
+             "$("$PY" -m pip cache dir 2>/dev/null || echo '~/.cache/pip')), or set VENV to a larger disk;" \
+             "TRESNET_SKIP_DISK_CHECK=1 skips this check." >&2
+        return 1
+    fi
 }
 
 has_pkg() {  # has_pkg DIST VERSION -> 0 if that exact version is installed
@@ -64,6 +77,7 @@ mkdir -p "$STAMPS"
 step "torch ($TORCH_SPEC) and build tools"
 BUILD_TOOLS=("setuptools>=77,<81" setuptools_scm wheel ninja)
 if [ "$(cat "$STAMPS/torch" 2>/dev/null)" != "$TORCH_SPEC ${BUILD_TOOLS[*]}" ]; then
+    need_disk 7 "torch (a CUDA build on PyPI, ~5.5 GB installed) with the compiled ops"
     # shellcheck disable=SC2086
     "${PIP[@]}" install -q $TORCH_SPEC "${BUILD_TOOLS[@]}"
     echo "$TORCH_SPEC ${BUILD_TOOLS[*]}" > "$STAMPS/torch"

@@ -193,14 +193,15 @@ def onnxruntime_runner(model: nn.Module, x: torch.Tensor, int8: bool = False,
     e.g. ``openvino``) with torch's thread count; ``int8``: quantized as ``tools/export.py --int8`` does (QDQ),
     calibrated here on the benchmark's own random batch (the ranges do not change the speed).
     """
-    folder = tempfile.mkdtemp(prefix="tt-bench-onnx-")
-    path = os.path.join(folder, "model.onnx")
-    with torch.no_grad():
-        torch.onnx.export(model.eval(), x, path, input_names=["image"], output_names=["logits"], opset_version=17,
-                          dynamo=False)
     feed = {"image": x.detach().cpu().contiguous().numpy()}
-    if int8:
-        quantize_int8(path, os.path.join(folder, "model_int8.onnx"), [feed["image"]] * 2)  # the exported shape
-        path = os.path.join(folder, "model_int8.onnx")
-    session = ort_session(path, provider or ("cuda" if x.is_cuda else "cpu"), threads=torch.get_num_threads())
+    # the session holds the whole graph once built: the files go with the folder (CI machines are reused)
+    with tempfile.TemporaryDirectory(prefix="tt-bench-onnx-") as folder:
+        path = os.path.join(folder, "model.onnx")
+        with torch.no_grad():
+            torch.onnx.export(model.eval(), x, path, input_names=["image"], output_names=["logits"],
+                              opset_version=17, dynamo=False)
+        if int8:
+            quantize_int8(path, os.path.join(folder, "model_int8.onnx"), [feed["image"]] * 2)  # the exported shape
+            path = os.path.join(folder, "model_int8.onnx")
+        session = ort_session(path, provider or ("cuda" if x.is_cuda else "cpu"), threads=torch.get_num_threads())
     return lambda: session.run(None, feed)
