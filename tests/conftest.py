@@ -23,7 +23,24 @@ def _trained_demo(tmp_path_factory, name, config, root, opts, checkpoint=None):
     work = tmp_path_factory.mktemp(f"{name}_train")
     out = run_tool("tools/train.py", config, "--work-dir", str(work), *opts).output
     ckpt = work / checkpoint if checkpoint else (work / "last_checkpoint").read_text().strip()
-    return SimpleNamespace(config=config, root=root, opts=opts, work=work, train_output=out, checkpoint=ckpt)
+    demo = SimpleNamespace(config=config, root=root, opts=opts, work=work, train_output=out, checkpoint=ckpt)
+    demo.tested = _tested_once(demo, tmp_path_factory)
+    return demo
+
+
+def _tested_once(demo, tmp_path_factory):
+    """``demo.tested()``: tools/test.py on the trained checkpoint, run once and shared: ``(metrics, output)``."""
+    from tests.helpers import last_metrics, run_tool_in_process
+    cache = []
+
+    def tested():
+        if not cache:
+            work = tmp_path_factory.mktemp("tested")
+            proc = run_tool_in_process("tools/test.py", demo.config, str(demo.checkpoint), "--work-dir", str(work),
+                                       *demo.opts, check=True)
+            cache.append((last_metrics(work), proc.output))
+        return cache[0]
+    return tested
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +77,34 @@ def fcos_demo(tmp_path_factory):
     root = make_shapes_coco(str(tmp_path_factory.mktemp("fcos_demo")), num_train=200, num_val=50, size=160)
     return _trained_demo(tmp_path_factory, "fcos_demo", "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py",
                          root, ["--cfg-options", f"data_root={root}/"])
+
+
+@pytest.fixture(scope="session")
+def shapes_detection(tmp_path_factory):
+    """The detection demo data as tools/make_demo_data.py writes it: boxes, and the same shapes drawn from COCO
+    polygons (for Mask R-CNN)."""
+    from tresnet_tasks.data.synthetic import make_shapes_coco
+    root = tmp_path_factory.mktemp("shapes")
+    return {False: make_shapes_coco(str(root / "boxes"), num_train=200, num_val=50, size=160),
+            True: make_shapes_coco(str(root / "masks"), num_train=200, num_val=50, size=160, with_masks=True)}
+
+
+@pytest.fixture(scope="session")
+def family_demo(shapes_detection, tmp_path_factory):
+    """``family_demo(family)``: that detector family's demo config (configs/FAMILY/*_tresnet-m-tiny_*_shapes.py)
+    trained once per session through tools/train.py on the shapes data, on first use: the learning test and the
+    export test share it."""
+    import glob
+    trained = {}
+
+    def get(family):
+        if family not in trained:
+            (config,) = glob.glob(os.path.join(ROOT, "configs", family, "*_tresnet-m-tiny_*_shapes.py"))
+            root = shapes_detection[family == "mask_rcnn"]
+            trained[family] = _trained_demo(tmp_path_factory, family, os.path.relpath(config, ROOT), root,
+                                            ["--cfg-options", f"data_root={root}/"])
+        return trained[family]
+    return get
 
 
 @pytest.fixture

@@ -41,18 +41,18 @@ def run_tool_in_process(*args, cwd=ROOT, check=False):
     import io
     from types import SimpleNamespace
 
-    from mmengine.logging import MessageHub, MMLogger
-    from mmengine.visualization import Visualizer
+    from mmengine.utils import ManagerMixin
 
     from tresnet_tasks.engine.output import Console
     tool = load_tool(args[0])
     buffer, code, old = io.StringIO(), 0, os.getcwd()
     saved_stream = Console.stream
     Console.stream = buffer
-    # mmengine's global "current" objects (default scope, logger, message hub, visualizer) are the newest created:
-    # a tool run here must not leave its own as the current ones for the tests after it
-    managers = [DefaultScope, MMLogger, MessageHub, Visualizer]
-    instances = [dict(m._instance_dict) for m in managers]
+    # mmengine's global "current" objects (default scope, logger, message hub, visualizers) are the newest created,
+    # and a name already taken returns the old object: a tool run here must leave none of its own behind. Every
+    # subclass keeps its own registry (DetLocalVisualizer's "visualizer" is not in Visualizer's): a left-over one
+    # makes the next in-process runner write its vis_data into a finished test's (deleted) work dir.
+    instances = {m: dict(m._instance_dict) for m in _subclasses(ManagerMixin)}
     try:
         os.chdir(cwd)
         with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
@@ -65,12 +65,23 @@ def run_tool_in_process(*args, cwd=ROOT, check=False):
     finally:
         os.chdir(old)
         Console.stream = saved_stream
-        for manager, saved in zip(managers, instances):
+        for manager in _subclasses(ManagerMixin):  # classes first imported by the tool too
             manager._instance_dict.clear()
-            manager._instance_dict.update(saved)
+            manager._instance_dict.update(instances.get(manager, {}))
     if check and code != 0:
         raise AssertionError(f"{' '.join(args)} exited {code}:\n{buffer.getvalue()[-4000:]}")
     return SimpleNamespace(returncode=code, output=buffer.getvalue(), stdout=buffer.getvalue(), stderr="")
+
+
+def _subclasses(cls):
+    """``cls`` and every class below it that keeps its own ``_instance_dict`` (mmengine's ManagerMeta gives each one)."""
+    found, todo = [], [cls]
+    while todo:
+        c = todo.pop()
+        todo.extend(c.__subclasses__())
+        if "_instance_dict" in vars(c):
+            found.append(c)
+    return found
 
 
 def untrained_checkpoint(cfg_path, path, seed=0):

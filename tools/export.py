@@ -1,4 +1,4 @@
-"""Export a trained model of any classification config (or an FCOS detector) to ONNX, with its post-processing and a
+"""Export a trained model of any classification or detection config to ONNX, with its post-processing and a
 contract.
 
     python tools/export.py CONFIG CHECKPOINT --out DIR [--size H W] [--opset 18] [--no-fold] [--thresholds FILE]
@@ -12,9 +12,10 @@ prints ONNX Runtime's difference to eager PyTorch. The exported model runs in th
     python tools/test.py CONFIG DIR/model.onnx [--onnx-provider openvino]   # the checkpoint's evaluator
     python tools/infer.py IMAGES --config CONFIG --checkpoint DIR/model.onnx
 
-FCOS detectors export too (post-processing in the graph: top-k, decode, class-wise NMS; tools/test.py scores them
-with CocoMetric); the other detector families are not exported by this version. A bare backbone classifier without
-a config: tools/export_onnx.py.
+Detectors export too: FCOS, RetinaNet, ATSS, GFL, Faster / Mask / Cascade R-CNN, with the post-processing in the
+graph (top-k, decode, RPN and RoIAlign, class-wise NMS; Mask R-CNN's mask probabilities as a second output), inputs
+``image`` and ``image_size``; tools/test.py scores them with CocoMetric. A bare backbone classifier without a
+config: tools/export_onnx.py.
 """
 from __future__ import annotations
 
@@ -71,16 +72,14 @@ def main(argv=None) -> int:
         check_named_checkpoint(args, args.checkpoint)
         if task_of(cfg) == "detection":
             require_detection(args.config)
-            if args.int8 or args.thresholds or args.triton:
-                raise ConfigError("--int8, --thresholds and --triton are for classifiers in this version")
-            contract = export_detector(cfg, args.checkpoint, args.out, size=args.size, opset=args.opset)
-            Console.print(f"[export] {args.out}/model.onnx + model.json: detection, {len(contract['classes'])} "
-                          f"classes, traced at {contract['parity']['size'][0]}x{contract['parity']['size'][1]}; "
-                          f"ONNX Runtime vs eager max abs diff {contract['parity']['max_abs_diff_vs_eager']:.2e}")
-            return 0
-        contract = export_classifier(cfg, args.checkpoint, args.out, size=args.size, opset=args.opset,
-                                     fold=not args.no_fold, thresholds_file=args.thresholds, int8=args.int8,
-                                     calib_images=args.calib_images)
+            if args.thresholds:
+                raise ConfigError("--thresholds is for classifiers: a detector's score_thr is its config's test_cfg")
+            contract = export_detector(cfg, args.checkpoint, args.out, size=args.size, opset=args.opset,
+                                       int8=args.int8, calib_images=args.calib_images)
+        else:
+            contract = export_classifier(cfg, args.checkpoint, args.out, size=args.size, opset=args.opset,
+                                         fold=not args.no_fold, thresholds_file=args.thresholds, int8=args.int8,
+                                         calib_images=args.calib_images)
         if args.triton:
             folder = write_repository(args.out, args.triton, contract, args.triton_name, args.triton_kind,
                                       accelerator=args.triton_accelerator)

@@ -28,6 +28,8 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, default=None, help="default: 1 (detection), 16 (classification)")
     add_bf16_arg(p)
     p.add_argument("--verbose", action="store_true", help="print everything mmengine logs")
+    p.add_argument("--onnx-provider", default="cpu", choices=["cpu", "openvino"],
+                   help="ONNX Runtime's execution provider when --checkpoint is an exported DIR/model.onnx")
     det = p.add_argument_group("detection")
     det.add_argument("--score-thr", type=float, default=0.3, help="draw boxes scoring at least this")
     cls = p.add_argument_group("classification")

@@ -11,13 +11,13 @@ import os.path as osp
 
 from tresnet_tasks.cli.args import (add_bf16_arg, add_common_args, apply_common_args, check_named_checkpoint,
                                     clear_errors, parse_tool_args)
-from tresnet_tasks.cli.config import load_config
+from tresnet_tasks.cli.config import load_config, use_exported_model
 from tresnet_tasks.cli.launch import finish_distributed, init_cpu_distributed
 from tresnet_tasks.engine.hooks import ConsoleHook
 from tresnet_tasks.engine.output import Console, library_stdout_to_log
 from tresnet_tasks.engine.runner import ConsoleRunner
 from tresnet_tasks.engine.precision import check_bf16_pays, enable_bf16
-from tresnet_tasks.errors import CheckpointNotFoundError, ConfigError
+from tresnet_tasks.errors import ConfigError
 from tresnet_tasks.registry import register_all_modules
 from tresnet_tasks.visualization.coco_ap import draw_per_category_ap
 
@@ -43,20 +43,6 @@ def parse_args(argv=None):
     parser.add_argument("--onnx-provider", default="cpu", choices=["cpu", "openvino"],
                         help="ONNX Runtime's execution provider when CHECKPOINT is an exported DIR/model.onnx")
     return parse_tool_args(parser, argv)
-
-
-def use_exported_model(cfg, path: str, provider: str) -> None:
-    """Score an exported model (tools/export.py) with the config's pipeline and evaluator: ONNX Runtime in place
-    of the config's network, nothing loaded into it."""
-    if not osp.isfile(path):
-        raise CheckpointNotFoundError(f"exported model not found: {path} (tools/export.py CONFIG CHECKPOINT --out DIR "
-                                      "writes DIR/model.onnx)")
-    kind = "OnnxDetector" if cfg.get("default_scope") == "mmdet" else "OnnxClassifier"
-    cfg.model = dict(type=kind, onnx=path, provider=provider, data_preprocessor=cfg.model.get("data_preprocessor"))
-    cfg.load_from = None
-    # an EMA of weights is the checkpoint's business: the exported file holds the weights that were evaluated
-    cfg.custom_hooks = [h for h in cfg.get("custom_hooks") or []
-                        if h.get("type") not in ("EMAHook", "mmengine.EMAHook")]
 
 
 def build_cfg(args):

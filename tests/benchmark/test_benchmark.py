@@ -88,6 +88,34 @@ def test_a_bad_model_spec_is_a_clear_error():
     assert proc.returncode != 0 and "unknown options ['turbo']" in proc.output
 
 
+def test_detector_forms_are_parsed_and_a_bad_one_is_a_clear_error():
+    from tresnet_tasks.errors import ConfigError
+    demo = "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py"
+    forms = {f: parse_spec("detection", f"{demo}@bn::{f}") for f in ("cl", "onnx", "int8", "openvino")}
+    assert forms["cl"].channels_last and not forms["cl"].inference_only
+    assert all(forms[f].exported == f and forms[f].inference_only for f in ("onnx", "int8", "openvino"))
+    r50 = parse_spec("detection", "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py")  # mmdet:: is no form
+    assert r50.config == "mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py" and not r50.exported
+    with pytest.raises(ConfigError, match="unknown form ::turbo"):
+        parse_spec("detection", f"{demo}::turbo")
+
+
+@pytest.mark.slow
+def test_exported_detector_is_timed_beside_eager(tmp_path):
+    """``::onnx`` / ``::int8``: the detector as tools/export.py exports it, run by ONNX Runtime, in the same run as
+    the eager detector (the baseline row): inference only, its ratio to eager in the table."""
+    out = tmp_path / "d.json"
+    demo = "configs/mask_rcnn/mask-rcnn_tresnet-m-tiny_fpn_1x_shapes.py"
+    run_tool("tools/benchmark.py", "--task", "detection", "--models", f"{demo}@bn", f"{demo}@bn::int8",
+             "--baseline", f"{demo}@bn", "--det-size", "96", "128", "--batch", "1", "--warmup", "0", "--repeats",
+             "1", "--json", str(out))
+    rows = {r["model"]: r for r in json.loads(out.read_text())["rows"]}
+    eager, int8 = rows[f"{demo}@bn"], rows[f"{demo}@bn::int8"]
+    assert eager["infer_img_s"] > 0 and eager["train_img_s"] > 0
+    assert int8["infer_img_s"] > 0 and "train_img_s" not in int8 and "backbone_ms_per_img" not in int8
+    assert int8["infer_img_s_ratio"] == pytest.approx(int8["infer_img_s"] / eager["infer_img_s"])
+
+
 def test_saved_bytes_by_part_hand_computed():
     from tresnet_tasks.benchmark.measure import saved_bytes_by_part
     # "backbone": Linear(4->8) saves its input x (N x 4), ReLU saves its output (N x 8);

@@ -7,20 +7,11 @@ import os
 
 import pytest
 
-from tests.helpers import ROOT, last_metrics, run_tool, run_tool_in_process, untrained_checkpoint
-from tresnet_tasks.data.synthetic import make_shapes_coco
+from tests.helpers import ROOT, last_metrics, run_tool_in_process, untrained_checkpoint
 
 FAMILIES = ("retinanet", "atss", "gfl", "faster_rcnn", "mask_rcnn", "cascade_rcnn")
 DEMOS = {f: os.path.relpath(p, ROOT) for f in FAMILIES
          for p in glob.glob(os.path.join(ROOT, "configs", f, "*_tresnet-m-tiny_*_shapes.py"))}
-
-
-@pytest.fixture(scope="module")
-def shapes(tmp_path_factory):
-    """The demo data as tools/make_demo_data.py writes it: boxes, and the same shapes drawn from COCO polygons."""
-    root = tmp_path_factory.mktemp("shapes")
-    return {False: make_shapes_coco(str(root / "boxes"), num_train=200, num_val=50, size=160),
-            True: make_shapes_coco(str(root / "masks"), num_train=200, num_val=50, size=160, with_masks=True)}
 
 
 def test_every_family_has_a_demo_config():
@@ -35,22 +26,22 @@ def _ap50(metrics, kind):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("family", FAMILIES)
-def test_family_learns_on_the_shapes_data(family, shapes, tmp_path):
+def test_family_learns_on_the_shapes_data(family, family_demo, tmp_path):
     cfg = DEMOS[family]
     masks = family == "mask_rcnn"
-    opts = ["--cfg-options", f"data_root={shapes[masks]}/"]
+    demo = family_demo(family)  # trained once per session: the export test uses the same model
+    opts = demo.opts
     kinds = ("bbox", "segm") if masks else ("bbox",)
     untrained_checkpoint(cfg, tmp_path / "untrained.pth")
     run_tool_in_process("tools/test.py", cfg, str(tmp_path / "untrained.pth"), "--work-dir", str(tmp_path / "t0"),
                         *opts, check=True)
     before = {k: _ap50(last_metrics(tmp_path / "t0"), k) for k in kinds}
-    run_tool("tools/train.py", cfg, "--work-dir", str(tmp_path / "train"), *opts)
-    ckpt = (tmp_path / "train" / "last_checkpoint").read_text().strip()
+    ckpt = demo.checkpoint
     assert ckpt.endswith("epoch_6.pth")
-    test = run_tool_in_process("tools/test.py", cfg, ckpt, "--work-dir", str(tmp_path / "t1"), *opts, check=True)
-    after = {k: _ap50(last_metrics(tmp_path / "t1"), k) for k in kinds}
+    metrics, output = demo.tested()  # tools/test.py on the trained checkpoint (shared with the export test)
+    after = {k: _ap50(metrics, k) for k in kinds}
     print(f"{family}: AP50 untrained {before} -> trained {after}")
-    console = next(line for line in test.output.splitlines() if line.startswith("[test] "))
+    console = next(line for line in output.splitlines() if line.startswith("[test] "))
     for kind in kinds:
         assert f"coco/{kind}_mAP " in console  # each kind's headline on the console (box and mask AP)
         # clearly above the untrained model (~0 here): the families reach 0.5-1.0 (README.md of each folder)

@@ -67,8 +67,8 @@ def test_pretrained_init_cfg_loads_official_checkpoint(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def shapes_root(tmp_path_factory):
-    return make_shapes_coco(str(tmp_path_factory.mktemp("shapes")), num_train=200, num_val=50, size=160)
+def shapes_root(shapes_detection):
+    return shapes_detection[False]  # the session's demo data (the tests copy it before changing it)
 
 
 @pytest.mark.slow

@@ -133,8 +133,9 @@ class ClassificationBench(Bench):
 
 class DetectionBench(Bench):
     """One MMDetection detector (one- or two-stage) at ``--det-size`` (padded as its data preprocessor does), batch
-    ``--batch``: inference (backbone, neck and heads + post-processing timed separately), a training step (loss, backward, SGD),
-    bytes saved for backward per image (backbone and the rest) and the step's peak memory."""
+    ``--batch``: inference (backbone, neck and heads + post-processing timed separately), a training step (loss,
+    backward, SGD), bytes saved for backward per image (backbone and the rest) and the step's peak memory. An
+    exported form (``::onnx``, ``::int8``, ``::openvino``): inference only, the whole graph in one call."""
 
     def __init__(self, spec: DetectorSpec, args, device: torch.device):
         super().__init__(args, device)
@@ -146,13 +147,18 @@ class DetectionBench(Bench):
         cfg = Config.fromfile(spec.path())
         cfg.model.backbone.init_cfg = None  # random weights time the same
         cfg.model.backbone.update(spec.backbone_args)
+        if spec.exported and cfg.model.backbone.get("type") in ("TResNet", "TResNetBackbone"):
+            cfg.model.backbone.update(norm="bn")  # as tools/export.py builds it
         self.model = MODELS.build(cfg.model).to(device)
         if spec.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
-        if args.amp:  # the tools' --bf16 / CPU --amp path: network in bfloat16 autocast, the rest in float32
+        if args.amp and not spec.exported:  # the tools' --bf16 / CPU --amp path: bfloat16 autocast network
             enable_bf16(self.model)
         self.inputs, self.samples = self.batch(args.batch)
         self.parts: Dict[str, List[float]] = {"backbone": [], "neck": [], "head": []}
+        self.train_ok = not spec.inference_only
+        self._exported = bm.exported_detector_runner(self.model, self.inputs, self.samples, spec.exported) \
+            if spec.exported else None
 
     def batch(self, n: int):
         from mmdet.structures import DetDataSample
@@ -168,12 +174,16 @@ class DetectionBench(Bench):
             sample.gt_instances = InstanceData(bboxes=torch.cat([xy, xy + wh], 1),
                                                labels=torch.randint(0, self._num_classes(), (5,),
                                                                     generator=gen))
+            if getattr(getattr(self.model, "roi_head", None), "with_mask", False):  # Mask R-CNN trains on masks
+                sample.gt_instances.masks = _box_masks(sample.gt_instances.bboxes, h, w)
             samples.append(sample)
         data = self.model.data_preprocessor({"inputs": imgs, "data_samples": samples}, True)
         fmt = torch.channels_last if self.spec.channels_last else torch.contiguous_format
         return data["inputs"].to(self.device).contiguous(memory_format=fmt), data["data_samples"]
 
     def infer(self) -> float:
+        if self._exported is not None:  # one ONNX Runtime call: the stages are inside the graph
+            return bm.time_once(self._exported, self.device)
         m = self.model.eval()
         feats = [self.inputs]
         stages = (("backbone", lambda: m.backbone(feats[0])), ("neck", lambda: m.neck(feats[0])),
@@ -235,6 +245,16 @@ class DetectionBench(Bench):
                    "gflop_per_img": bm.gflop_of(lambda: m.predict(self.inputs, self.samples)) / n}
         self.model.train()  # back to what the timing and memory phases measure
         return {**row, **self.train_flops()}
+
+
+def _box_masks(boxes: torch.Tensor, h: int, w: int):
+    """Each box filled, as mmdet's BitmapMasks: instance masks for a training step."""
+    import numpy as np
+    from mmdet.structures.mask import BitmapMasks
+    masks = np.zeros((len(boxes), h, w), np.uint8)
+    for mask, (x1, y1, x2, y2) in zip(masks, boxes.round().long().tolist()):
+        mask[max(y1, 0):y2, max(x1, 0):x2] = 1
+    return BitmapMasks(masks, h, w)
 
 
 def make_bench(spec, args, device: torch.device) -> Bench:

@@ -8,6 +8,7 @@ from the profiler's record of every CPU allocation and free on CPU.
 """
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 import time
@@ -204,4 +205,23 @@ def onnxruntime_runner(model: nn.Module, x: torch.Tensor, int8: bool = False,
             quantize_int8(path, os.path.join(folder, "model_int8.onnx"), [feed["image"]] * 2)  # the exported shape
             path = os.path.join(folder, "model_int8.onnx")
         session = ort_session(path, provider or ("cuda" if x.is_cuda else "cpu"), threads=torch.get_num_threads())
+    return lambda: session.run(None, feed)
+
+
+def exported_detector_runner(model: nn.Module, x: torch.Tensor, samples, form: str) -> Callable[[], None]:
+    """The detector exported as tools/export.py exports it (post-processing in the graph), and a call running it on
+    ``x`` with ONNX Runtime: ``form`` ``onnx`` (CPU, or CUDA for CUDA inputs), ``int8`` (its convolutions
+    quantized, calibrated on ``x``: the ranges do not change the speed) or ``openvino`` (that execution provider)."""
+    from ..deploy.detector import detection_graph, write_onnx
+    sizes = torch.tensor([s.metainfo["img_shape"][:2] for s in samples], dtype=torch.int64)
+    feed = {"image": x.detach().float().cpu().contiguous().numpy(), "image_size": sizes.numpy()}
+    with tempfile.TemporaryDirectory(prefix="tt-bench-det-onnx-") as folder:
+        path = os.path.join(folder, "model.onnx")
+        net = detection_graph(copy.deepcopy(model).cpu().float().eval())
+        write_onnx(net, path, torch.from_numpy(feed["image"]), sizes)
+        if form == "int8":
+            quantize_int8(path, os.path.join(folder, "model_int8.onnx"), [feed] * 2, op_types=["Conv"])
+            path = os.path.join(folder, "model_int8.onnx")
+        provider = "openvino" if form == "openvino" else ("cuda" if x.is_cuda else "cpu")
+        session = ort_session(path, provider, threads=torch.get_num_threads())
     return lambda: session.run(None, feed)

@@ -6,9 +6,11 @@ for any timm model; options joined by '+': ``cl`` (channels_last), ``fold`` (nor
 tools/export.py --int8 does, run by ONNX Runtime), ``openvino`` (exported, run by ONNX Runtime's OpenVINO execution
 provider), ``bf16`` (weights and inputs in bfloat16); fold, onnx, int8, openvino and bf16 are inference only.
 
-Detection: ``CONFIG[@norm][,key=value...][::cl]``, a config file or ``mmdet::<path>`` for a config shipped in the
-mmdet package; ``@norm`` sets a TResNet backbone's norm mode and ``key=value`` other backbone arguments (e.g.
-``@iabn_torch,recompute_convs=False``); ``::cl`` runs the detector in channels_last.
+Detection: ``CONFIG[@norm][,key=value...][::cl|::onnx|::int8|::openvino]``, a config file or ``mmdet::<path>`` for
+a config shipped in the mmdet package; ``@norm`` sets a TResNet backbone's norm mode and ``key=value`` other backbone
+arguments (e.g. ``@iabn_torch,recompute_convs=False``); ``::cl`` runs the detector in channels_last; ``::onnx``,
+``::int8`` and ``::openvino`` time it as tools/export.py exports it (post-processing in the graph; int8: its
+convolutions), run by ONNX Runtime (CPU, or the OpenVINO execution provider), inference only.
 """
 from __future__ import annotations
 
@@ -55,6 +57,11 @@ class DetectorSpec:
     config: str
     backbone_args: Dict[str, object] = field(default_factory=dict)
     channels_last: bool = False
+    exported: str = ""  # "", "onnx", "int8" or "openvino"
+
+    @property
+    def inference_only(self) -> bool:
+        return bool(self.exported)
 
     def path(self) -> str:
         if not self.config.startswith("mmdet::"):
@@ -80,8 +87,13 @@ def parse_model_spec(text: str) -> ModelSpec:
     return ModelSpec(text, parts[0], parts[1], norm, options)
 
 
+DETECTOR_FORMS = ("cl", "onnx", "int8", "openvino")
+
+
 def parse_detector_spec(text: str) -> DetectorSpec:
-    body = text[:-len("::cl")] if text.endswith("::cl") else text
+    body, sep, form = text.rpartition("::") if "::" in text.replace("mmdet::", "", 1) else (text, "", "")
+    if sep and form not in DETECTOR_FORMS:
+        raise ConfigError(f"detector spec {text!r}: unknown form ::{form}; use ::{', ::'.join(DETECTOR_FORMS)}")
     config, _, extra = body.partition("@")
     args: Dict[str, object] = {}
     for item in filter(None, extra.split(",")):
@@ -94,7 +106,7 @@ def parse_detector_spec(text: str) -> DetectorSpec:
         except (ValueError, SyntaxError):
             raise ConfigError(f"detector spec {text!r}: {key}={value} is not a Python literal "
                               "(True, 0.5, 'name', [1, 2])") from None
-    spec = DetectorSpec(text, config, args, text.endswith("::cl"))
+    spec = DetectorSpec(text, config, args, form == "cl", form if form in INFERENCE_ONLY else "")
     if not config.startswith("mmdet::") and not osp.isfile(config):
         raise ConfigError(f"detector spec {text!r}: config file not found: {config}")
     return spec

@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 
 from mmengine.config import Config
 
-from ..errors import ConfigError
+from ..errors import CheckpointNotFoundError, ConfigError
 from ..machine import DETECTION_INSTALL_HINT, require_detection  # noqa: F401 - the tools' import
 from ..fileio.config_text import base_names
 
@@ -178,3 +178,17 @@ def _set(cfg: Config, key: str, value: Any) -> None:
     for part in parents:
         node = node[int(part)] if isinstance(node, (list, tuple)) else node[part]
     node[leaf] = value
+
+
+def use_exported_model(cfg, path: str, provider: str) -> None:
+    """Score an exported model (tools/export.py) with the config's pipeline and evaluator: ONNX Runtime in place
+    of the config's network, nothing loaded into it."""
+    if not os.path.isfile(path):
+        raise CheckpointNotFoundError(f"exported model not found: {path} (tools/export.py CONFIG CHECKPOINT --out DIR "
+                                      "writes DIR/model.onnx)")
+    kind = "OnnxDetector" if cfg.get("default_scope") == "mmdet" else "OnnxClassifier"
+    cfg.model = dict(type=kind, onnx=path, provider=provider, data_preprocessor=cfg.model.get("data_preprocessor"))
+    cfg.load_from = None
+    # an EMA of weights is the checkpoint's business: the exported file holds the weights that were evaluated
+    cfg.custom_hooks = [h for h in cfg.get("custom_hooks") or []
+                        if h.get("type") not in ("EMAHook", "mmengine.EMAHook")]

@@ -15,7 +15,7 @@ from ..engine.precision import enable_bf16
 from ..deploy.onnx_model import OnnxClassifier
 from ..errors import ConfigError, DatasetError
 from .args import check_named_checkpoint
-from .config import load_config
+from .config import load_config, use_exported_model
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
@@ -41,9 +41,22 @@ def task_of(cfg) -> str:
 
 def detect(cfg, images: List[str], args) -> None:
     """Boxes drawn into OUT_DIR/vis/ and written to OUT_DIR/preds/<image>.json (mmdet's inferencer)."""
+    import warnings
+
     from mmdet.apis import DetInferencer
     cfg.visualizer["vis_backends"] = []  # drawing into out_dir needs no logging backend (which wants a save_dir)
-    inferencer = DetInferencer(model=cfg, weights=args.checkpoint, device=args.device, show_progress=False)
+    exported = args.checkpoint.endswith(".onnx")
+    if exported:  # tools/export.py's DIR/model.onnx: ONNX Runtime in place of the network, nothing to load
+        if args.bf16:
+            raise ConfigError("--bf16 is for the PyTorch network; an exported model runs as it was exported")
+        use_exported_model(cfg, args.checkpoint, getattr(args, "onnx_provider", "cpu"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "no weights loaded" is what an exported model means
+        inferencer = DetInferencer(model=cfg, weights=None if exported else args.checkpoint, device=args.device,
+                                   show_progress=False)
+    if exported:  # the class names are the contract's (the inferencer would fall back to COCO's)
+        meta = {**inferencer.model.dataset_meta, "classes": tuple(inferencer.model.contract["classes"])}
+        inferencer.model.dataset_meta = inferencer.visualizer.dataset_meta = meta
     if args.bf16:
         enable_bf16(inferencer.model, tool="infer")
     inferencer(images, out_dir=args.out_dir, pred_score_thr=args.score_thr, batch_size=args.batch_size or 1,
@@ -62,7 +75,8 @@ def classify(cfg, images: List[str], args) -> List[dict]:
     if args.checkpoint.endswith(".onnx"):  # exported by tools/export.py: scores from ONNX Runtime
         if args.bf16:
             raise ConfigError("--bf16 is for the PyTorch network; an exported model runs as it was exported")
-        model = OnnxClassifier(args.checkpoint, data_preprocessor=cfg.model.get("data_preprocessor"))
+        model = OnnxClassifier(args.checkpoint, provider=getattr(args, "onnx_provider", "cpu"),
+                               data_preprocessor=cfg.model.get("data_preprocessor"))
         classes = model.contract["classes"]
         if args.threshold is None and args.topk is None and model.contract["thresholds_source"]["fitted"]:
             threshold = torch.tensor(model.contract["thresholds"])  # fitted per class (tools/test.py)
@@ -122,9 +136,6 @@ def run(args):
     verbose = getattr(args, "verbose", False)
     with library_stdout_to_log(MMLogger.get_current_instance(), verbose):
         if task_of(cfg) == "detection":
-            if args.checkpoint.endswith(".onnx"):
-                raise ConfigError(f"{args.checkpoint}: tools/infer.py on an exported detector is not available in "
-                                  "this version (tools/test.py CONFIG DIR/model.onnx scores it)")
             return detect(cfg, images, args)
         init_default_scope(cfg.get("default_scope", "mmengine"))
         return classify(cfg, images, args)

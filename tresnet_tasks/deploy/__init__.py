@@ -3,7 +3,10 @@ that a program without this package can follow, then run by ONNX Runtime inside 
 
 ``contract`` (what ``model.json`` holds: input, resize rule, outputs, classes, thresholds, provenance), ``classifier``
 (exporting a classification config's model: GAP or ML-Decoder head, multi-label or single-label), ``detector``
-(FCOS with mmdet's post-processing in the graph), ``runtime``
+(exporting a detector config's model and its contract), ``dense_heads`` (FCOS, RetinaNet, ATSS, GFL: mmdet's
+post-processing in exportable ops), ``two_stage`` (Faster / Mask / Cascade R-CNN: RPN, RoIAlign, box head, mask
+probabilities), ``graph_ops`` (what both share: clipping, class-wise NMS per image, multi-level RoIAlign, box
+decoding), ``runtime``
 (ONNX Runtime sessions: the CPU provider, or OpenVINO's), ``quantize`` (int8 QDQ calibrated on training images,
 and its latency against float32), ``triton`` (a Triton model repository: config.pbtxt and the model),
 ``onnx_model`` / ``onnx_detector`` (an exported classifier / detector as an mmengine

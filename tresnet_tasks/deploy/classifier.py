@@ -26,7 +26,7 @@ from ..errors import ConfigError
 from ..fileio import read_checkpoint_file
 from ..machine import package_versions
 from .contract import INPUT_NAME, INT8_FILE, MODEL_FILE, classifier_contract, resize_rule, write_contract
-from .quantize import calibration_images, compare_latency, quantize_int8
+from .quantize import calibration_images, export_int8
 from .runtime import ort_session
 
 MAX_SIDE = 32 * 128  # the largest H or W the exported graph accepts (4096 px)
@@ -132,13 +132,6 @@ def export_classifier(cfg, checkpoint: str, out_dir: str, size: Optional[Sequenc
     contract["parity"] = {"max_abs_diff_vs_eager": float(np.abs(got - ref).max()), "batch": 2, "size": [h, w]}
     if int8:
         images = calibration_images(cfg, calib_images, contract["input"]["mean"], contract["input"]["std"])
-        int8_path = os.path.join(out_dir, INT8_FILE)
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            quantize_int8(path, int8_path, images)
-        contract["int8"] = {"model": INT8_FILE, "format": "QDQ, int8 weights per channel, uint8 activations per tensor "
-                                                          "(ONNX Runtime static quantization)",
-                            "calibration": {"images": len(images), "split": "train", "method": "min-max"},
-                            "latency": compare_latency(path, int8_path, np.concatenate(images[:4]))}
+        contract["int8"] = export_int8(path, os.path.join(out_dir, INT8_FILE), images, np.concatenate(images[:4]))
     write_contract(out_dir, contract)
     return contract

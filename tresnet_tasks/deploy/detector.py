@@ -1,12 +1,11 @@
-"""Exporting a detector to ONNX with its post-processing in the graph (FCOS today; the other families are open).
+"""Exporting a detector to ONNX with its post-processing in the graph.
 
 mmdet's full ``predict`` does not go through ``torch.export`` (data-dependent sizes inside mmcv's ops); its
-``mode='tensor'`` raw head outputs do, and the post-processing here is mmdet's FCOS ``predict_by_feat`` written
-with exportable ops: per level the ``nms_pre`` best (location, class) scores (the same set as mmdet's filter, then
-top-k), distances decoded at the head's own points and clipped to the image, scores times centerness, class-wise
-NMS per image (the coordinate-offset trick; torchvision's ``nms`` becomes ONNX ``NonMaxSuppression``) and the
-``max_per_img`` best per image. Inputs: the preprocessed, padded batch and each image's size before padding;
-output: ``detections`` (N, 7) rows of ``[batch index, x1, y1, x2, y2, score, label]`` in input pixels.
+``mode='tensor'`` raw head outputs do, and the post-processing is written here with exportable ops: one-stage heads
+(FCOS, RetinaNet, ATSS, GFL) in ``dense_heads.py``, two-stage ones (Faster / Cascade R-CNN, Mask R-CNN's boxes) in
+``two_stage.py``. Inputs: the preprocessed, padded batch and each image's size
+before padding; output: ``detections`` (N, 7) rows of ``[batch index, x1, y1, x2, y2, score, label]`` in input
+pixels.
 """
 from __future__ import annotations
 
@@ -19,68 +18,52 @@ from typing import Any, Dict, Optional, Sequence
 import numpy as np
 import torch
 import torch.nn as nn
-import torchvision
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
 from ..errors import ConfigError
 from ..machine import package_versions
 from ..fileio import read_checkpoint_file, sha256_of
-from .contract import CONTRACT_VERSION, MODEL_FILE, write_contract
+from .contract import CONTRACT_VERSION, INT8_FILE, MODEL_FILE, write_contract
+from .dense_heads import DENSE_HEADS, DenseHeadPostProcess
+from .quantize import detection_calibration, export_int8
 from .runtime import ort_session
+from .two_stage import ROI_HEADS, TwoStagePostProcess
 
-EXPORTABLE = ("FCOSHead",)
+EXPORTABLE = tuple(DENSE_HEADS) + ROI_HEADS
+FCOSPostProcess = DenseHeadPostProcess  # the name of the FCOS-only first version
 
 
-class FCOSPostProcess(nn.Module):
-    """The detector from preprocessed images to detections (see the module docstring)."""
+OUTPUTS = ("detections", "masks")
+MASKS = {"name": "masks", "dtype": "float32", "shape": ["N", "M", "M"],
+         "meaning": "each detection's mask probabilities for its label, over its box (row i of detections); for the "
+                    "image: resize bilinearly into the box (in original-image pixels, as mmdet's _do_paste_mask) "
+                    "and keep pixels >= post_processing.mask_thr_binary"}
 
-    def __init__(self, detector: nn.Module):
-        super().__init__()
-        self.detector, self.head = detector, detector.bbox_head
-        cfg = self.head.test_cfg
-        if cfg.get("nms", {}).get("type", "nms") != "nms":
-            raise ConfigError(f"test_cfg.nms type {cfg.nms.type!r}: the exported graph does plain NMS only")
-        self.nms_pre, self.score_thr = int(cfg.get("nms_pre", 1000)), float(cfg.get("score_thr", 0.05))
-        self.iou, self.max_per_img = float(cfg.nms.iou_threshold), int(cfg.get("max_per_img", 100))
-        self.min_size = float(cfg.get("min_bbox_size", -1))
 
-    def forward(self, image: torch.Tensor, image_size: torch.Tensor) -> torch.Tensor:
-        cls_scores, bbox_preds, centernesses = self.detector(image, mode="tensor")
-        batch, num_classes = image.shape[0], cls_scores[0].shape[1]
-        points = self.head.prior_generator.grid_priors([c.shape[-2:] for c in cls_scores], dtype=image.dtype,
-                                                       device=image.device)
-        h, w = image_size[:, 0:1].to(image.dtype), image_size[:, 1:2].to(image.dtype)
-        boxes, scores, labels, owners = [], [], [], []
-        for cls, reg, ctr, pts in zip(cls_scores, bbox_preds, centernesses, points):
-            score = cls.permute(0, 2, 3, 1).reshape(batch, -1).sigmoid()  # (B, HW * C), mmdet's order
-            top, index = score.topk(torch.sym_min(self.nms_pre, score.shape[1]), dim=1)
-            where, label = index // num_classes, index % num_classes
-            dist = torch.gather(reg.permute(0, 2, 3, 1).reshape(batch, -1, 4), 1, where[..., None].expand(-1, -1, 4))
-            p = pts[where]
-            box = torch.stack([(p[..., 0] - dist[..., 0]).clamp(min=0).minimum(w),
-                               (p[..., 1] - dist[..., 1]).clamp(min=0).minimum(h),
-                               (p[..., 0] + dist[..., 2]).clamp(min=0).minimum(w),
-                               (p[..., 1] + dist[..., 3]).clamp(min=0).minimum(h)], -1)
-            centre = torch.gather(ctr.permute(0, 2, 3, 1).reshape(batch, -1).sigmoid(), 1, where)
-            boxes.append(box)
-            scores.append(torch.where(top > self.score_thr, top, torch.zeros_like(top)) * centre)
-            labels.append(label)
-            owners.append(torch.arange(batch, device=image.device)[:, None].expand_as(label))
-        boxes, scores = torch.cat(boxes, 1).reshape(-1, 4), torch.cat(scores, 1).reshape(-1)
-        labels, owners = torch.cat(labels, 1).reshape(-1), torch.cat(owners, 1).reshape(-1)
-        valid = scores > 0
-        if self.min_size >= 0:
-            valid &= (boxes[:, 2] - boxes[:, 0] > self.min_size) & (boxes[:, 3] - boxes[:, 1] > self.min_size)
-        boxes, scores, labels, owners = boxes[valid], scores[valid], labels[valid], owners[valid]
-        groups = (owners * num_classes + labels).to(boxes.dtype)  # NMS per image and class
-        keep = torchvision.ops.nms(boxes + groups[:, None] * (boxes.max() + 1), scores, self.iou)
-        boxes, scores, labels, owners = boxes[keep], scores[keep], labels[keep], owners[keep]
-        onehot = (owners[:, None] == torch.arange(batch, device=image.device)[None]).long()
-        rank = (onehot.cumsum(0) * onehot).sum(1) - 1  # kept rows are in falling score: rank within the image
-        sel = rank < self.max_per_img
-        return torch.cat([owners[sel, None].to(boxes.dtype), boxes[sel], scores[sel, None],
-                          labels[sel, None].to(boxes.dtype)], 1)
+def detection_graph(detector: nn.Module) -> nn.Module:
+    """The exportable ``(image, image_size) -> detections`` module of a built detector (eval mode)."""
+    if getattr(detector, "roi_head", None) is not None:
+        return TwoStagePostProcess(detector).eval()
+    return DenseHeadPostProcess(detector).eval()
+
+
+def write_onnx(net: nn.Module, path: str, x: torch.Tensor, sizes: torch.Tensor, opset: int = 18) -> None:
+    """``net`` (a :func:`detection_graph`) traced at ``(x, sizes)`` into ``path``: batch, H and W dynamic (H and W
+    as multiples of 32, as TResNet needs), outputs ``detections`` (and ``masks``)."""
+    outputs = 2 if getattr(net, "with_mask", False) else 1
+    if x.shape[0] < 2:  # traced at batch 1, torch.export would fix the batch at 1 (its 0/1 specialisation)
+        x, sizes = x.repeat(2, 1, 1, 1), sizes.repeat(2, 1)
+    batch = torch.export.Dim("batch", min=1, max=256)
+    dims = {"image": {0: batch, 2: 32 * torch.export.Dim("h32", min=1, max=128),
+                      3: 32 * torch.export.Dim("w32", min=1, max=128)}, "image_size": {0: batch}}
+    with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+            contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(net, (x, sizes), dynamo=True, opset_version=opset,
+                                    input_names=["image", "image_size"], output_names=list(OUTPUTS[:outputs]),
+                                    dynamic_shapes=dims, verbose=False)
+        program.save(path)
 
 
 def _resize_rule(pipeline) -> Dict[str, Any]:
@@ -101,39 +84,36 @@ def build_detector(cfg, checkpoint: str) -> nn.Module:
         backbone.update(norm="bn")  # In-Place ABN is not traceable; the weights mean the same in every mode
     with DefaultScope.overwrite_default_scope("mmdet"):
         model = MODELS.build(model_cfg)
-    head = type(getattr(model, "bbox_head", None)).__name__
+    head = type(getattr(model, "bbox_head", None) or getattr(model, "roi_head", None)).__name__
     if head not in EXPORTABLE:
         raise ConfigError(f"{cfg.filename}: exporting a {type(model).__name__} ({head}) is not available in this "
-                          f"version (FCOS is; docs/deploy.md lists what is open)")
+                          f"version ({', '.join(EXPORTABLE)} are; docs/deploy.md lists what is open)")
     load_checkpoint(model, checkpoint, map_location="cpu", strict=True, logger="silent")
     return model.eval()
 
 
-def export_detector(cfg, checkpoint: str, out_dir: str, size: Optional[Sequence[int]] = None,
-                    opset: int = 18) -> Dict[str, Any]:
-    """Write ``out_dir/model.onnx`` and ``out_dir/model.json`` for an FCOS config; returns the contract."""
+def export_detector(cfg, checkpoint: str, out_dir: str, size: Optional[Sequence[int]] = None, opset: int = 18,
+                    int8: bool = False, calib_images: int = 200) -> Dict[str, Any]:
+    """Write ``out_dir/model.onnx`` and ``out_dir/model.json`` for a detector config (with ``int8``, also
+    ``out_dir/model_int8.onnx``: its convolutions quantized, calibrated on ``calib_images`` training images);
+    returns the contract."""
     model = build_detector(cfg, checkpoint)
     resize = _resize_rule(cfg.test_dataloader.dataset.pipeline)
     h, w = (list(size) * 2)[:2] if size else [max(resize["scale"])] * 2
     if h % 32 or w % 32:
         raise ConfigError(f"--size {h} {w}: TResNet needs H and W divisible by 32")
-    net = FCOSPostProcess(model).eval()
+    net = detection_graph(model)
+    outputs = 2 if getattr(net, "with_mask", False) else 1
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, MODEL_FILE)
     x, sizes = torch.rand(2, 3, h, w), torch.tensor([[h, w], [h, w - 32 if w > 32 else w]])
-    batch = torch.export.Dim("batch", min=1, max=256)
-    dims = {"image": {0: batch, 2: 32 * torch.export.Dim("h32", min=1, max=128),
-                      3: 32 * torch.export.Dim("w32", min=1, max=128)}, "image_size": {0: batch}}
-    with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
-            contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("ignore")
-        program = torch.onnx.export(net, (x, sizes), dynamo=True, opset_version=opset,
-                                    input_names=["image", "image_size"], output_names=["detections"],
-                                    dynamic_shapes=dims, verbose=False)
-        program.save(path)
-        ref = net(x, sizes).numpy()
-    got = ort_session(path).run(["detections"], {"image": x.numpy(), "image_size": sizes.numpy()})[0]
-    diff = float(np.abs(got - ref).max()) if got.shape == ref.shape else float("inf")
+    write_onnx(net, path, x, sizes, opset)
+    with torch.no_grad():
+        ref = net(x, sizes)
+    got = ort_session(path).run(list(OUTPUTS[:outputs]), {"image": x.numpy(), "image_size": sizes.numpy()})
+    ref = [r.numpy() for r in (ref if isinstance(ref, tuple) else (ref,))]
+    diff = max(float(np.abs(g - r).max(initial=0.0)) if g.shape == r.shape else float("inf")
+               for g, r in zip(got, ref))
     pre = cfg.model.get("data_preprocessor") or {}
     meta = read_checkpoint_file(checkpoint)
     classes = list(((meta.get("meta") or {}).get("dataset_meta") or {}).get("classes") or
@@ -148,14 +128,18 @@ def export_detector(cfg, checkpoint: str, out_dir: str, size: Optional[Sequence[
                        "meaning": "each image's (height, width) after resizing, before padding"},
         "outputs": [{"name": "detections", "dtype": "float32", "shape": ["N", 7],
                      "meaning": "[batch index, x1, y1, x2, y2, score, label] in input pixels; divide the box by "
-                                "the resize scale (w, h, w, h) for the original image"}],
+                                "the resize scale (w, h, w, h) for the original image"}] + ([MASKS] if outputs > 1 else []),
         "classes": classes, "post_processing": {"score_thr": net.score_thr, "nms_pre": net.nms_pre,
-                                                "nms_iou": net.iou, "max_per_img": net.max_per_img},
+                                                "nms_iou": net.iou, "max_per_img": net.max_per_img,
+                                                **({"mask_thr_binary": net.mask_thr} if outputs > 1 else {})},
         "traced_size": [h, w], "opset": opset,
         "source": {"config": cfg.filename, "config_sha256": sha256_of(cfg.filename) if cfg.filename else None,
                    "checkpoint": checkpoint, "checkpoint_sha256": sha256_of(checkpoint)},
         "versions": package_versions(("torch", "onnx", "onnxruntime", "mmdet", "tresnet-tasks")),
         "parity": {"max_abs_diff_vs_eager": diff, "batch": 2, "size": [h, w]},
     }
+    if int8:
+        feeds = detection_calibration(cfg, calib_images)
+        contract["int8"] = export_int8(path, os.path.join(out_dir, INT8_FILE), feeds, feeds[0], op_types=["Conv"])
     write_contract(out_dir, contract)
     return contract

@@ -40,8 +40,9 @@ class OnnxDetector(SessionHolder, BaseModel):
         if mode == "loss":
             raise ConfigError("an exported ONNX model cannot be trained: train the config, then export")
         sizes = np.array([s.metainfo["img_shape"][:2] for s in data_samples], dtype=np.int64)
-        dets = self.session.run(["detections"], {"image": inputs.detach().float().cpu().contiguous().numpy(),
-                                                 "image_size": sizes})[0]
+        names = [o["name"] for o in self.contract["outputs"]]
+        dets, *masks = self.session.run(names, {"image": inputs.detach().float().cpu().contiguous().numpy(),
+                                                "image_size": sizes})
         if mode == "tensor":
             return torch.from_numpy(dets)
         out = []
@@ -52,6 +53,18 @@ class OnnxDetector(SessionHolder, BaseModel):
             result.bboxes = torch.from_numpy(mine[:, 1:5] / scale)
             result.scores = torch.from_numpy(mine[:, 5].copy())
             result.labels = torch.from_numpy(mine[:, 6].astype(np.int64))
+            if masks:
+                result.masks = self.paste(masks[0][dets[:, 0] == i], result.bboxes, sample.metainfo["ori_shape"])
             sample.pred_instances = result
             out.append(sample)
         return out
+
+    def paste(self, probs: np.ndarray, boxes: torch.Tensor, shape) -> torch.Tensor:
+        """Mask R-CNN: each box's mask probabilities pasted into the original image and thresholded, with mmdet's own
+        ``_do_paste_mask`` (what ``FCNMaskHead`` does with the same numbers)."""
+        from mmdet.models.roi_heads.mask_heads.fcn_mask_head import _do_paste_mask
+        h, w = int(shape[0]), int(shape[1])
+        if len(probs) == 0:
+            return torch.zeros((0, h, w), dtype=torch.bool)
+        pasted, _ = _do_paste_mask(torch.from_numpy(probs.copy())[:, None], boxes, h, w, skip_empty=False)
+        return pasted >= self.contract["post_processing"]["mask_thr_binary"]
