@@ -84,3 +84,10 @@ def test_soft_nms_is_refused_in_one_line():
     model.bbox_head.test_cfg.nms = dict(type="soft_nms", iou_threshold=0.5)
     with pytest.raises(ConfigError, match="plain class-wise NMS only"):
         detection_graph(model)
+
+
+def test_a_head_that_does_not_export_is_refused_in_one_line():
+    model = _demo_model("retinanet")
+    model.bbox_head.__class__ = type("PAAHead", (type(model.bbox_head),), {})  # a head outside the seven families
+    with pytest.raises(ConfigError, match="a PAAHead is not exported by this version"):
+        detection_graph(model)

@@ -8,6 +8,7 @@ batch sizes and image sizes other than the traced one), and an independent consu
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -223,16 +224,20 @@ def test_bad_export_input_is_one_line(multilabel_demo_checkpointless, tmp_path, 
     assert proc.returncode == 2 and re.search(expected, last), proc.output
 
 
-def test_a_detector_family_not_yet_exported_is_refused_in_one_line(tmp_path):
+def test_a_detector_checkpoint_of_another_family_or_size_is_refused_in_one_line(tmp_path):
     from mmengine.registry import DefaultScope
     from mmdet.registry import MODELS
-    cfg_path = "configs/retinanet/retinanet_tresnet-m-tiny_fpn_1x_shapes.py"
+    retina = "configs/retinanet/retinanet_tresnet-m-tiny_fpn_1x_shapes.py"
     with DefaultScope.overwrite_default_scope("mmdet"):
-        model = MODELS.build(load_config(cfg_path).model)
+        model = MODELS.build(load_config(retina).model)
     torch.save({"state_dict": model.state_dict(), "meta": {}}, tmp_path / "r.pth")
-    proc = run_tool_in_process("tools/export.py", cfg_path, str(tmp_path / "r.pth"), "--out", str(tmp_path / "e"))
-    last = proc.output.strip().splitlines()[-1]
-    assert proc.returncode == 2 and "exporting a RetinaNet (RetinaHead) is not available in this version" in last
+    atss = "configs/atss/atss_tresnet-m-tiny_fpn_1x_shapes.py"
+    for config, expected in ((atss, r"does not fit configs/atss/.*: \d+ missing \(e\.g\. bbox_head"),
+                             (retina, r"--size 100 100: TResNet needs H and W divisible by 32")):
+        proc = run_tool_in_process("tools/export.py", config, str(tmp_path / "r.pth"), "--out", str(tmp_path / "e"),
+                                   *(["--size", "100"] if config == retina else []))
+        last = proc.output.strip().splitlines()[-1]
+        assert proc.returncode == 2 and re.search(expected, last), proc.output[-2000:]
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import torch
 import torch.nn as nn
 
 from ..backbone.lean import saved_storages
+from ..deploy.detector import detection_graph, write_onnx
 from ..deploy.quantize import quantize_int8
 from ..deploy.runtime import ort_session
 
@@ -212,7 +213,6 @@ def exported_detector_runner(model: nn.Module, x: torch.Tensor, samples, form: s
     """The detector exported as tools/export.py exports it (post-processing in the graph), and a call running it on
     ``x`` with ONNX Runtime: ``form`` ``onnx`` (CPU, or CUDA for CUDA inputs), ``int8`` (its convolutions
     quantized, calibrated on ``x``: the ranges do not change the speed) or ``openvino`` (that execution provider)."""
-    from ..deploy.detector import detection_graph, write_onnx
     sizes = torch.tensor([s.metainfo["img_shape"][:2] for s in samples], dtype=torch.int64)
     feed = {"image": x.detach().float().cpu().contiguous().numpy(), "image_size": sizes.numpy()}
     with tempfile.TemporaryDirectory(prefix="tt-bench-det-onnx-") as folder:

@@ -19,9 +19,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 
-from ..errors import ConfigError
+from ..errors import CheckpointMismatchError, ConfigError
 from ..machine import package_versions
 from ..fileio import read_checkpoint_file, sha256_of
 from .contract import CONTRACT_VERSION, INT8_FILE, MODEL_FILE, write_contract
@@ -88,8 +87,29 @@ def build_detector(cfg, checkpoint: str) -> nn.Module:
     if head not in EXPORTABLE:
         raise ConfigError(f"{cfg.filename}: exporting a {type(model).__name__} ({head}) is not available in this "
                           f"version ({', '.join(EXPORTABLE)} are; docs/deploy.md lists what is open)")
-    load_checkpoint(model, checkpoint, map_location="cpu", strict=True, logger="silent")
+    load_detector_weights(model, checkpoint, cfg.filename)
     return model.eval()
+
+
+def load_detector_weights(model: nn.Module, checkpoint: str, config: Optional[str]) -> None:
+    """The checkpoint's weights into ``model``, read by the safe reader; one that does not fit the config (another
+    family, class count or width) is one line naming what differs."""
+    state = read_checkpoint_file(checkpoint)
+    state = state.get("state_dict", state) if isinstance(state, dict) else state
+    if not isinstance(state, dict):
+        raise CheckpointMismatchError(f"{checkpoint}: holds no state dict")
+    state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [f"{k} {tuple(state[k].shape)} vs {tuple(v.shape)}" for k, v in own.items()
+              if k in state and hasattr(state[k], "shape") and tuple(state[k].shape) != tuple(v.shape)]
+    if missing or unexpected or shapes:
+        parts = [f"{len(found)} {what} (e.g. {', '.join(found[:2])})" for what, found in
+                 (("missing", missing), ("unexpected", unexpected), ("of another shape", shapes)) if found]
+        raise CheckpointMismatchError(f"{checkpoint} does not fit {config or 'the config'}: {'; '.join(parts)}; "
+                                      "export with the config the checkpoint was trained with")
+    model.load_state_dict(state, strict=True)
 
 
 def export_detector(cfg, checkpoint: str, out_dir: str, size: Optional[Sequence[int]] = None, opset: int = 18,
