@@ -3,10 +3,10 @@
     python tools/benchmark.py [--models ours:tresnet_m:iabn_torch ours:tresnet_m:bn ours:tresnet_m:bn:fold \
         timm:tresnet_m::cl timm:tresnet_m timm:resnet50::cl] [--baseline best|SPEC] [--peer timm:tresnet_m] [--size 224]
         [--batch 16] [--device cpu] [--amp] [--warmup 2] [--repeats 5] [--no-train] [--max-batch] [--json out.json]
-    python tools/benchmark.py --task detection [--models CONFIG[@norm][,key=value][::cl] mmdet::<config> ...]
+    python tools/benchmark.py --task detection [--models CONFIG[@norm][,key=value][::cl|::onnx|::int8|::openvino] mmdet::<config> ...]
 
 Model specs: see tresnet_tasks/benchmark/specs.py (``ours:<variant>:<norm>[:<options>]``, ``timm:<name>[::<options>]``
-with options cl, fold, compile, onnx, bf16 joined by '+'; detection ``CONFIG[@norm][,key=value...][::cl]``).
+with options cl, fold, compile, onnx, bf16 joined by '+'; detection ``CONFIG[@norm][,key=value...][::cl|::onnx|::int8|::openvino]``).
 
 Each network lives in its own process (clean peak memory); repeats are interleaved across networks, so drifts of a
 shared machine move all rows alike. Reports medians of inference and training images/s, bytes saved for backward
@@ -41,7 +41,7 @@ from tresnet_tasks.machine import package_versions, source_commit
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--task", choices=["classification", "detection"], default=DEFAULTS["task"],
-                   help="detection: MMDetection configs side by side (CONFIG[@norm][::cl] or mmdet::<config in mmdet>)")
+                   help="detection: MMDetection configs side by side (CONFIG[@norm][::cl|::onnx|::int8|::openvino] or mmdet::<config in mmdet>)")
     p.add_argument("--models", nargs="+", default=None,
                    help=f"default: {' '.join(DEFAULT_MODELS)}; detection: {' '.join(DEFAULT_DET_MODELS)}")
     p.add_argument("--baseline", default=BEST,

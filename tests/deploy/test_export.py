@@ -337,7 +337,8 @@ def test_exported_detector_scores_like_its_checkpoint_at_any_batch_and_size(fami
     demo = fcos_demo if family == "fcos" else family_demo(family)
     out = tmp_path / "export"
     extra = ["--int8", "--calib-images", "16", "--triton", str(tmp_path / "repo")] if family in INT8 else []
-    proc = run_tool_in_process("tools/export.py", demo.config, demo.checkpoint, "--out", str(out), *extra)
+    proc = run_tool_in_process("tools/export.py", demo.config, demo.checkpoint, "--out", str(out), *extra,
+                               *demo.opts)
     assert proc.returncode == 0, proc.output
     contract = json.loads((out / "model.json").read_text())
     assert contract["task"] == "detection" and contract["classes"] == ["circle", "square", "triangle"]
