@@ -40,6 +40,8 @@ class TwoStagePostProcess(nn.Module):
         for head in heads:
             if getattr(head, "custom_cls_channels", False) or getattr(head, "custom_activation", False):
                 raise ConfigError(f"{type(head).__name__} with a custom classifier: the graph scores by softmax")
+        if not all(getattr(h.bbox_coder, "clip_border", True) for h in [self.rpn, *heads]):
+            raise ConfigError("a box coder with clip_border=False: the exported graph clips boxes to each image")
         self.stages: List[Tuple[nn.Module, nn.Module]] = list(zip(heads, extractors))
         _, self.rpn_iou, self.rpn_pre, self.rpn_max, self.rpn_min = nms_settings(self.rpn.test_cfg, "rpn")
         self.score_thr, self.iou, _, self.max_per_img, _ = nms_settings(self.roi.test_cfg, "rcnn")
