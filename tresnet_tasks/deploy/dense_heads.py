@@ -64,6 +64,11 @@ class DenseHeadPostProcess(nn.Module):
             self.head.test_cfg, name)
         self.clip = bool(getattr(self.head.bbox_coder, "clip_border", True))
 
+    def settings(self) -> dict:
+        """The post-processing as the contract states it (mmdet's test_cfg names)."""
+        return {"score_thr": self.score_thr, "nms_pre": self.nms_pre, "nms_iou": self.iou,
+                "max_per_img": self.max_per_img, "min_bbox_size": self.min_size}
+
     def forward(self, image: torch.Tensor, image_size: torch.Tensor) -> torch.Tensor:
         outs = self.detector(image, mode="tensor")
         cls_scores, bbox_preds = outs[0], outs[1]

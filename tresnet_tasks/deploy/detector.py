@@ -149,9 +149,7 @@ def export_detector(cfg, checkpoint: str, out_dir: str, size: Optional[Sequence[
         "outputs": [{"name": "detections", "dtype": "float32", "shape": ["N", 7],
                      "meaning": "[batch index, x1, y1, x2, y2, score, label] in input pixels; divide the box by "
                                 "the resize scale (w, h, w, h) for the original image"}] + ([MASKS] if outputs > 1 else []),
-        "classes": classes, "post_processing": {"score_thr": net.score_thr, "nms_pre": net.nms_pre,
-                                                "nms_iou": net.iou, "max_per_img": net.max_per_img,
-                                                **({"mask_thr_binary": net.mask_thr} if outputs > 1 else {})},
+        "classes": classes, "post_processing": net.settings(),
         "traced_size": [h, w], "opset": opset,
         "source": {"config": cfg.filename, "config_sha256": sha256_of(cfg.filename) if cfg.filename else None,
                    "checkpoint": checkpoint, "checkpoint_sha256": sha256_of(checkpoint)},

@@ -45,9 +45,15 @@ class TwoStagePostProcess(nn.Module):
         self.stages: List[Tuple[nn.Module, nn.Module]] = list(zip(heads, extractors))
         _, self.rpn_iou, self.rpn_pre, self.rpn_max, self.rpn_min = nms_settings(self.rpn.test_cfg, "rpn")
         self.score_thr, self.iou, _, self.max_per_img, _ = nms_settings(self.roi.test_cfg, "rcnn")
-        self.nms_pre = self.rpn_pre  # what the contract reports
         self.with_mask = bool(getattr(self.roi, "with_mask", False))
         self.mask_thr = float(self.roi.test_cfg.get("mask_thr_binary", 0.5)) if self.with_mask else None
+
+    def settings(self) -> dict:
+        """The post-processing as the contract states it: the RoI head's test_cfg, the RPN's under ``rpn``."""
+        return {"score_thr": self.score_thr, "nms_iou": self.iou, "max_per_img": self.max_per_img,
+                "rpn": {"nms_pre": self.rpn_pre, "nms_iou": self.rpn_iou, "max_per_img": self.rpn_max,
+                        "min_bbox_size": self.rpn_min},
+                **({"mask_thr_binary": self.mask_thr} if self.with_mask else {})}
 
     def proposals(self, feats, h, w, batch: int):
         """The RPN's proposals as RoIs ``(K, 5)``: ``[image index, x1, y1, x2, y2]``."""
