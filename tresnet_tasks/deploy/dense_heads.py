@@ -25,7 +25,7 @@ def nms_settings(cfg, what: str) -> Tuple[float, float, int, int, float]:
     """``(score_thr, iou, nms_pre, max_per_img, min_bbox_size)`` of a head's test_cfg; anything but plain NMS
     (soft-NMS, class-agnostic) is refused rather than exported as something else."""
     nms = cfg.get("nms") or {}
-    if nms.get("type", "nms") != "nms" or cfg.get("nms", {}).get("class_agnostic", False):
+    if nms.get("type", "nms") != "nms" or nms.get("class_agnostic", False):
         raise ConfigError(f"{what} test_cfg.nms {dict(nms)}: the exported graph does plain class-wise NMS only")
     nms_pre = int(cfg.get("nms_pre", -1))  # mmdet's -1: every score
     return (float(cfg.get("score_thr", 0.0)), float(nms["iou_threshold"]), nms_pre if nms_pre > 0 else 1 << 30,

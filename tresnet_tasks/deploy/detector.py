@@ -2,10 +2,10 @@
 
 mmdet's full ``predict`` does not go through ``torch.export`` (data-dependent sizes inside mmcv's ops); its
 ``mode='tensor'`` raw head outputs do, and the post-processing is written here with exportable ops: one-stage heads
-(FCOS, RetinaNet, ATSS, GFL) in ``dense_heads.py``, two-stage ones (Faster / Cascade R-CNN, Mask R-CNN's boxes) in
-``two_stage.py``. Inputs: the preprocessed, padded batch and each image's size
-before padding; output: ``detections`` (N, 7) rows of ``[batch index, x1, y1, x2, y2, score, label]`` in input
-pixels.
+(FCOS, RetinaNet, ATSS, GFL) in ``dense_heads.py``, two-stage ones (Faster / Mask / Cascade R-CNN) in
+``two_stage.py``. Inputs: the preprocessed, padded batch and each image's size before padding; output:
+``detections`` (N, 7) rows of ``[batch index, x1, y1, x2, y2, score, label]`` in input pixels, and for Mask R-CNN
+``masks`` (N, M, M), each detection's mask probabilities over its box.
 """
 from __future__ import annotations
 
@@ -75,7 +75,8 @@ def _resize_rule(pipeline) -> Dict[str, Any]:
                      "to int), then pad right and bottom with 0 to multiples of pad_size_divisor"}
 
 
-def build_detector(cfg, checkpoint: str) -> nn.Module:
+def build_detector(cfg, checkpoint: str, loaded: Optional[Dict[str, Any]] = None) -> nn.Module:
+    """The config's detector with plain BatchNorm and the checkpoint's weights (``loaded``: the file already read)."""
     from mmdet.registry import MODELS  # detection installed: checked by the tool before
     model_cfg = cfg.model.copy()
     backbone = model_cfg.get("backbone")
@@ -87,14 +88,15 @@ def build_detector(cfg, checkpoint: str) -> nn.Module:
     if head not in EXPORTABLE:
         raise ConfigError(f"{cfg.filename}: exporting a {type(model).__name__} ({head}) is not available in this "
                           f"version ({', '.join(EXPORTABLE)} are; docs/deploy.md lists what is open)")
-    load_detector_weights(model, checkpoint, cfg.filename)
+    load_detector_weights(model, checkpoint, cfg.filename, loaded)
     return model.eval()
 
 
-def load_detector_weights(model: nn.Module, checkpoint: str, config: Optional[str]) -> None:
-    """The checkpoint's weights into ``model``, read by the safe reader; one that does not fit the config (another
-    family, class count or width) is one line naming what differs."""
-    state = read_checkpoint_file(checkpoint)
+def load_detector_weights(model: nn.Module, checkpoint: str, config: Optional[str],
+                          loaded: Optional[Dict[str, Any]] = None) -> None:
+    """The checkpoint's weights into ``model``, read by the safe reader (unless ``loaded``); one that does not fit
+    the config (another family, class count or width) is one line naming what differs."""
+    state = read_checkpoint_file(checkpoint) if loaded is None else loaded
     state = state.get("state_dict", state) if isinstance(state, dict) else state
     if not isinstance(state, dict):
         raise CheckpointMismatchError(f"{checkpoint}: holds no state dict")
@@ -117,7 +119,8 @@ def export_detector(cfg, checkpoint: str, out_dir: str, size: Optional[Sequence[
     """Write ``out_dir/model.onnx`` and ``out_dir/model.json`` for a detector config (with ``int8``, also
     ``out_dir/model_int8.onnx``: its convolutions quantized, calibrated on ``calib_images`` training images);
     returns the contract."""
-    model = build_detector(cfg, checkpoint)
+    ckpt = read_checkpoint_file(checkpoint)
+    model = build_detector(cfg, checkpoint, ckpt)
     resize = _resize_rule(cfg.test_dataloader.dataset.pipeline)
     h, w = (list(size) * 2)[:2] if size else [max(resize["scale"])] * 2
     if h % 32 or w % 32:
@@ -135,8 +138,7 @@ def export_detector(cfg, checkpoint: str, out_dir: str, size: Optional[Sequence[
     diff = max(float(np.abs(g - r).max(initial=0.0)) if g.shape == r.shape else float("inf")
                for g, r in zip(got, ref))
     pre = cfg.model.get("data_preprocessor") or {}
-    meta = read_checkpoint_file(checkpoint)
-    classes = list(((meta.get("meta") or {}).get("dataset_meta") or {}).get("classes") or
+    classes = list(((ckpt.get("meta") or {}).get("dataset_meta") or {}).get("classes") or
                    cfg.test_dataloader.dataset.get("metainfo", {}).get("classes") or [])
     contract = {
         "format": "tresnet-tasks-onnx", "version": CONTRACT_VERSION, "model": MODEL_FILE, "task": "detection",

@@ -14,48 +14,43 @@ import warnings
 from typing import Dict, Iterator, List, Optional, Sequence
 
 import numpy as np
-from mmengine.registry import DATASETS
+from mmengine.registry import DATASETS, DefaultScope
 
 from ..errors import ConfigError
 from .contract import INPUT_NAME
 from .runtime import ort_session
 
 
-def _training_images(cfg, count: int) -> List[np.ndarray]:
-    """``count`` images of the config's training split, evenly spaced, through its test pipeline (no augmentation):
-    (3, H, W) float32 each, in the pipeline's channel order."""
+def _training_items(cfg, count: int) -> List[Dict]:
+    """``count`` items of the config's training split, evenly spaced, through its test pipeline (no augmentation)."""
     if count < 1:
         raise ConfigError(f"--calib-images {count}: calibrate on at least 1 image (a few hundred is usual)")
     dataset_cfg = cfg.train_dataloader.dataset.copy()
     dataset_cfg.update(pipeline=cfg.test_dataloader.dataset.pipeline, test_mode=True)
-    from mmengine.registry import DefaultScope
     # detection datasets live in mmdet's registry; pycocotools prints its progress on stdout
     with DefaultScope.overwrite_default_scope(cfg.get("default_scope")), contextlib.redirect_stdout(io.StringIO()):
         dataset = DATASETS.build(dataset_cfg)
     picks = np.linspace(0, len(dataset) - 1, num=min(count, len(dataset))).round().astype(int)
-    return [dataset[int(i)]["inputs"].numpy().astype(np.float32) for i in picks]
+    return [dataset[int(i)] for i in picks]
 
 
 def calibration_images(cfg, count: int, mean: Sequence[float], std: Sequence[float]) -> List[np.ndarray]:
     """``count`` training images through the test pipeline and the preprocessor's mean/std: (1, 3, H, W) float32."""
     m, s = np.asarray(mean, np.float32).reshape(3, 1, 1), np.asarray(std, np.float32).reshape(3, 1, 1)
-    return [((image - m) / s)[None] for image in _training_images(cfg, count)]
+    return [((item["inputs"].numpy().astype(np.float32) - m) / s)[None] for item in _training_items(cfg, count)]
 
 
 def detection_calibration(cfg, count: int) -> List[Dict[str, np.ndarray]]:
-    """A detector's graph inputs for ``count`` training images: mmdet's data preprocessor done here (BGR to RGB where
-    it says so, mean/std, zero padding to ``pad_size_divisor``) and each image's size before padding."""
-    pre = cfg.model.get("data_preprocessor") or {}
-    m = np.asarray(pre.get("mean", [0, 0, 0]), np.float32).reshape(3, 1, 1)
-    s = np.asarray(pre.get("std", [1, 1, 1]), np.float32).reshape(3, 1, 1)
-    div = int(pre.get("pad_size_divisor", 32))
+    """A detector's graph inputs for ``count`` training images: the config's own data preprocessor (mmdet's: channel
+    order, mean/std, padding) and each image's size before padding."""
+    from mmdet.registry import MODELS  # the caller exports a detector: detection is installed
+    with DefaultScope.overwrite_default_scope("mmdet"):
+        preprocessor = MODELS.build(cfg.model.data_preprocessor)
     feeds = []
-    for image in _training_images(cfg, count):
-        image = ((image[::-1] if pre.get("bgr_to_rgb") else image) - m) / s
-        h, w = image.shape[1:]
-        padded = np.zeros((1, 3, -(-h // div) * div, -(-w // div) * div), np.float32)
-        padded[0, :, :h, :w] = image
-        feeds.append({INPUT_NAME: padded, "image_size": np.array([[h, w]], np.int64)})
+    for item in _training_items(cfg, count):
+        data = preprocessor({"inputs": [item["inputs"]], "data_samples": [item["data_samples"]]}, False)
+        h, w = data["data_samples"][0].metainfo["img_shape"][:2]
+        feeds.append({INPUT_NAME: data["inputs"].numpy(), "image_size": np.array([[h, w]], np.int64)})
     return feeds
 
 

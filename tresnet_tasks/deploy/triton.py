@@ -1,6 +1,7 @@
 """A Triton Inference Server model repository for an exported model: ``REPO/<name>/config.pbtxt`` and
 ``REPO/<name>/1/model.onnx`` (the onnxruntime backend), with dynamic batching (classifiers; a detector's batch is
-the client's), one instance group of the chosen kind, and that kind's execution accelerator (TensorRT in FP16 on GPUs, OpenVINO on CPUs) as an opt-in."""
+the client's), one instance group of the chosen kind, and that kind's execution accelerator (TensorRT in FP16 on
+GPUs, OpenVINO on CPUs) as an opt-in."""
 from __future__ import annotations
 
 import os
@@ -24,12 +25,13 @@ def model_config(contract: Dict[str, Any], name: str, kind: str = "gpu", max_bat
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
         raise ConfigError(f"Triton model name {name!r}: letters, digits, '_', '-' and '.' only")
     spec, out = contract["input"], contract["outputs"][0]
+    lines = [f'name: "{name}"', 'backend: "onnxruntime"']
     if contract["task"] == "detection":
-        lines = [f'name: "{name}"', 'backend: "onnxruntime"', *detector_io(contract)]
+        lines += detector_io(contract)
     else:
         preferred = [b for b in (4, 8, 16, 32) if b <= max_batch] or [max_batch]
-        lines = [
-            f'name: "{name}"', 'backend: "onnxruntime"', f"max_batch_size: {max_batch}",
+        lines += [
+            f"max_batch_size: {max_batch}",
             f'input [{{ name: "{spec["name"]}" data_type: TYPE_FP32 dims: [ 3, -1, -1 ] }}]',
             f'output [{{ name: "{out["name"]}" data_type: TYPE_FP32 dims: [ {len(contract["classes"])} ] }}]',
             f"dynamic_batching {{ preferred_batch_size: [ {', '.join(map(str, preferred))} ] "
@@ -45,8 +47,8 @@ def detector_io(contract: Dict[str, Any]) -> List[str]:
     rows of every image together (``detections[:, 0]`` names the image), not one slice per request, so Triton's
     dynamic batching, which splits outputs along the first dimension, cannot apply; a client sends its own batch."""
     size = contract["image_size"]["name"]
-    outputs = [f'{{ name: "{o["name"]}" data_type: TYPE_FP32 dims: [ {", ".join("-1" if isinstance(d, str) else str(d) for d in o["shape"])} ] }}'
-               for o in contract["outputs"]]
+    dims = [", ".join("-1" if isinstance(d, str) else str(d) for d in o["shape"]) for o in contract["outputs"]]
+    outputs = [f'{{ name: "{o["name"]}" data_type: TYPE_FP32 dims: [ {d} ] }}' for o, d in zip(contract["outputs"], dims)]
     return ["max_batch_size: 0",
             f'input [{{ name: "{contract["input"]["name"]}" data_type: TYPE_FP32 dims: [ -1, 3, -1, -1 ] }}, '
             f'{{ name: "{size}" data_type: TYPE_INT64 dims: [ -1, 2 ] }}]',
