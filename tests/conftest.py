@@ -9,7 +9,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+# make test runs pytest-xdist workers (one per core, up to 4): each worker and the tools it starts get the cores
+# left to it, so two workers on two cores do not fight over four threads (tests that start several processes set
+# OMP_NUM_THREADS=1 themselves)
+WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+THREADS = max(1, min(2, (os.cpu_count() or 1) // WORKERS))
+if WORKERS > 1:
+    os.environ["OMP_NUM_THREADS"] = str(THREADS)
+torch.set_num_threads(THREADS)
 
 from tresnet_tasks.registry import register_all_modules  # noqa: E402
 
@@ -128,6 +135,37 @@ def _tier(item):
     return "unit"
 
 
+# -- xdist groups: tests sharing a session demo (a trained model) run on one worker, so each demo trains once;
+# a test using a module-scoped fixture stays with its file (the fixture is built once); the rest go one by one.
+# Groups go out largest first.
+_DEMO_GROUPS = {"fcos_demo": "fcos", "multilabel_demo": "multilabel", "transfer_demo": "transfer"}
+
+
+def _group(item):
+    params = getattr(item, "callspec", None)
+    family = params.params.get("family") if params else None
+    if family and "family_demo" in item.fixturenames:
+        return f"demo-{family}"
+    for fixture, name in _DEMO_GROUPS.items():
+        if fixture in item.fixturenames:
+            return f"demo-{name}"
+    scopes = {defs[-1].scope for defs in item._fixtureinfo.name2fixturedefs.values()}
+    return item.path.relative_to(ROOT).as_posix() if scopes & {"module", "class", "package"} else item.nodeid
+
+
+def _cost(group, members):
+    """A rough estimate of a group's minutes, for the order groups are handed out (not a measurement)."""
+    return 2 * group.startswith("demo-") + sum(0.5 if m.get_closest_marker("slow") else 0.01 for m in members)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
+    groups = {}
     for item in items:
         item.add_marker(getattr(pytest.mark, _tier(item)))
+        groups.setdefault(_group(item), []).append(item)
+    if WORKERS > 1:
+        for name, members in groups.items():
+            for item in members:
+                item.add_marker(pytest.mark.xdist_group(name))
+        items[:] = [i for name, members in sorted(groups.items(), key=lambda g: -_cost(*g)) for i in members]
