@@ -5,7 +5,7 @@ PY := .venv/bin/python
 # pytest-xdist workers: one per core, at most 4 (tests/conftest.py splits the threads and keeps each trained demo
 # on one worker); WORKERS=0 runs the suite in one process
 WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 4 ? n : 4 )))
-XDIST = $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist loadgroup --no-loadscope-reorder)
+XDIST = $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist loadscope --no-loadscope-reorder)
 
 .PHONY: setup test test-fast demo clean-env
 

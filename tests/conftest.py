@@ -1,5 +1,7 @@
+import json
 import os
 import sys
+import tempfile
 from types import SimpleNamespace
 
 import pytest
@@ -136,9 +138,11 @@ def _tier(item):
 
 
 # -- xdist groups: tests sharing a session demo (a trained model) run on one worker, so each demo trains once;
-# a test using a module-scoped fixture stays with its file (the fixture is built once); the rest go one by one.
-# Groups go out largest first.
+# a test using a module-scoped fixture stays with its file (the fixture is built once); the rest go one by one,
+# largest groups first. The workers write each test's group to a file the controller's scheduler reads (xdist's own
+# loadgroup renames node ids, which pytest 9.2 no longer allows).
 _DEMO_GROUPS = {"fcos_demo": "fcos", "multilabel_demo": "multilabel", "transfer_demo": "transfer"}
+_GROUPS_FILE = "TRESNET_TEST_GROUPS"
 
 
 def _group(item):
@@ -158,14 +162,37 @@ def _cost(group, members):
     return 2 * group.startswith("demo-") + sum(0.5 if m.get_closest_marker("slow") else 0.01 for m in members)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_configure(config):
+    if getattr(config.option, "numprocesses", None) and "PYTEST_XDIST_WORKER" not in os.environ:
+        fd, path = tempfile.mkstemp(prefix="tresnet-test-groups-", suffix=".json")  # the workers inherit it
+        os.close(fd)
+        os.environ[_GROUPS_FILE] = path
+
+
 def pytest_collection_modifyitems(config, items):
     groups = {}
     for item in items:
         item.add_marker(getattr(pytest.mark, _tier(item)))
         groups.setdefault(_group(item), []).append(item)
-    if WORKERS > 1:
-        for name, members in groups.items():
-            for item in members:
-                item.add_marker(pytest.mark.xdist_group(name))
+    if WORKERS > 1 and os.environ.get(_GROUPS_FILE):
         items[:] = [i for name, members in sorted(groups.items(), key=lambda g: -_cost(*g)) for i in members]
+        path = os.environ[_GROUPS_FILE]
+        with open(f"{path}.{os.getpid()}", "w") as f:  # each worker collects the same: the last rename wins
+            json.dump({i.nodeid: name for name, members in groups.items() for i in members}, f)
+        os.replace(f"{path}.{os.getpid()}", path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        """xdist's scope scheduling with this suite's groups as the scopes (read once every worker has collected)."""
+        groups = None
+
+        def _split_scope(self, nodeid):
+            if self.groups is None:
+                with open(os.environ[_GROUPS_FILE]) as f:
+                    self.groups = json.load(f)
+            return self.groups.get(nodeid, nodeid)
+    return GroupScheduling(config, log) if os.environ.get(_GROUPS_FILE) else None
