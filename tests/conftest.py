@@ -116,6 +116,14 @@ def family_demo(shapes_detection, tmp_path_factory):
     return get
 
 
+@pytest.fixture(autouse=True)
+def _mmengine_globals():
+    """No test leaves an mmengine logger, message hub or visualizer behind for the next one on its worker."""
+    from tests.helpers import mmengine_globals_restored
+    with mmengine_globals_restored():
+        yield
+
+
 @pytest.fixture
 def tiny_kwargs():
     """A reduced-depth/width TResNet for fast tests (all block types, strides and SE placements kept)."""

@@ -1,5 +1,6 @@
 """Shared test helpers: running the real tools as a user would; a Hugging Face cache in its real layout; small
 Stanford Cars / Flowers-102 folders in the exact real layouts (.mat structs, 1-based labels)."""
+import contextlib
 import glob
 import json
 import os
@@ -37,25 +38,17 @@ def run_tool_in_process(*args, cwd=ROOT, check=False):
     what a tool says about bad input; where the failure lies in start-up itself (imports, environment variables,
     hidden packages, a distributed launch) use :func:`run_tool`. ``check``: a non-zero exit is an AssertionError
     showing the output's tail, as :func:`run_tool` does."""
-    import contextlib
     import io
     from types import SimpleNamespace
-
-    from mmengine.utils import ManagerMixin
 
     from tresnet_tasks.engine.output import Console
     tool = load_tool(args[0])
     buffer, code, old = io.StringIO(), 0, os.getcwd()
     saved_stream = Console.stream
     Console.stream = buffer
-    # mmengine's global "current" objects (default scope, logger, message hub, visualizers) are the newest created,
-    # and a name already taken returns the old object: a tool run here must leave none of its own behind. Every
-    # subclass keeps its own registry (DetLocalVisualizer's "visualizer" is not in Visualizer's): a left-over one
-    # makes the next in-process runner write its vis_data into a finished test's (deleted) work dir.
-    instances = {m: dict(m._instance_dict) for m in _subclasses(ManagerMixin)}
     try:
         os.chdir(cwd)
-        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer), mmengine_globals_restored():
             try:
                 returned = tool.main(list(args[1:]))
                 exits_with_it = "sys.exit(main())" in open(tool.__file__, encoding="utf-8").read()
@@ -65,12 +58,26 @@ def run_tool_in_process(*args, cwd=ROOT, check=False):
     finally:
         os.chdir(old)
         Console.stream = saved_stream
-        for manager in _subclasses(ManagerMixin):  # classes first imported by the tool too
-            manager._instance_dict.clear()
-            manager._instance_dict.update(instances.get(manager, {}))
     if check and code != 0:
         raise AssertionError(f"{' '.join(args)} exited {code}:\n{buffer.getvalue()[-4000:]}")
     return SimpleNamespace(returncode=code, output=buffer.getvalue(), stdout=buffer.getvalue(), stderr="")
+
+
+@contextlib.contextmanager
+def mmengine_globals_restored():
+    """mmengine's global "current" objects (default scope, logger, message hub, visualizers) as they were before.
+    They are the newest created, and a name already taken returns the old object: a tool run or a Runner built in
+    a test must leave none of its own behind. Every subclass keeps its own registry (DetLocalVisualizer's
+    "visualizer" is not in Visualizer's): a left-over one makes the next runner in the process write its vis_data
+    into a finished test's (deleted) work dir. tests/conftest.py wraps every test in it."""
+    from mmengine.utils import ManagerMixin
+    instances = {m: dict(m._instance_dict) for m in _subclasses(ManagerMixin)}
+    try:
+        yield
+    finally:
+        for manager in _subclasses(ManagerMixin):  # classes first imported during the block too
+            manager._instance_dict.clear()
+            manager._instance_dict.update(instances.get(manager, {}))
 
 
 def _subclasses(cls):

@@ -82,3 +82,22 @@ def test_weights_option_sets_the_backbone_or_the_classifier(tmp_path):
     cls = _cfg(TRANSFER_DEMO, "--weights", str(weights))
     assert cls.model.init_cfg == {"type": "Pretrained", "checkpoint": str(weights)}
     assert "pretrained" not in cls.model
+
+
+def test_the_config_text_is_mmengines_and_formatted_once_per_content(monkeypatch):
+    """A runner reads ``cfg.pretty_text`` at start-up and in every checkpoint: the tools' config formats it once,
+    and it is the text mmengine's own Config gives (a changed setting gives a new text)."""
+    import copy
+
+    import mmengine.config.config as mmengine_config
+    from mmengine.config import Config
+    cfg = load_config(FCOS_DEMO, {"data_root": "/data/shapes/"})
+    plain = Config(cfg.to_dict(), filename=cfg.filename)
+    assert cfg.pretty_text == plain.pretty_text
+    calls = []
+    real = mmengine_config.FormatCode
+    monkeypatch.setattr(mmengine_config, "FormatCode", lambda *a, **k: calls.append(1) or real(*a, **k))
+    cfg.model.bbox_head.num_classes = 7
+    texts = [cfg.pretty_text, cfg.pretty_text, copy.deepcopy(cfg).pretty_text]
+    assert len(calls) == 1 and len(set(texts)) == 1 and "num_classes=7" in texts[0]
+    assert texts[0] == Config(cfg.to_dict(), filename=cfg.filename).pretty_text and len(calls) == 2

@@ -12,6 +12,22 @@ from ..errors import CheckpointNotFoundError, ConfigError
 from ..machine import DETECTION_INSTALL_HINT, require_detection  # noqa: F401 - the tools' import
 from ..fileio.config_text import base_names
 
+class CachedTextConfig(Config):
+    """mmengine's Config, whose ``pretty_text`` (yapf-formatted: ~0.7 s for a detector config on a 2-core CPU) is
+    computed once per content: a runner asks for it at start-up (log, work-dir copy, visualizer) and again in every
+    checkpoint it saves."""
+    _texts: Dict[Any, str] = {}
+
+    @property
+    def pretty_text(self) -> str:
+        key = (repr(self.to_dict()), self._format_python_code)
+        if key not in self._texts:
+            if len(self._texts) >= 16:
+                self._texts.clear()
+            self._texts[key] = super().pretty_text
+        return self._texts[key]
+
+
 def _replace_prefix(node: Any, old: str, new: str) -> Any:
     if isinstance(node, str):
         return new + node[len(old):] if node.startswith(old) else node
@@ -53,6 +69,7 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None) -> Conf
         _check_keys(cfg, options, path)
         _check_types(cfg, options)
         cfg.merge_from_dict(options, allow_list_keys=True)
+    object.__setattr__(cfg, "__class__", CachedTextConfig)  # fromfile builds mmengine's class: the same object
     return cfg
 
 
