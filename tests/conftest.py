@@ -80,12 +80,18 @@ def transfer_demo(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def fcos_demo(tmp_path_factory):
-    """The FCOS demo config (the embedded default) trained once per session through tools/train.py: 12 epochs on
-    the generated shapes (200 train / 50 val images, 160 px)."""
-    from tresnet_tasks.data.synthetic import make_shapes_coco
-    root = make_shapes_coco(str(tmp_path_factory.mktemp("fcos_demo")), num_train=200, num_val=50, size=160)
-    return _trained_demo(tmp_path_factory, "fcos_demo", "configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py",
-                         root, ["--cfg-options", f"data_root={root}/"])
+    """The main job, run once per session as `make demo` runs it (tools/demo_detection.py): the FCOS demo config
+    trained through tools/train.py for 12 epochs on the generated shapes (200 train / 50 val images, 160 px), then
+    tools/test.py and tools/infer.py. ``train_output``: everything the job printed; ``tested()``: its test run."""
+    from tests.helpers import last_metrics, run_tool
+    base = tmp_path_factory.mktemp("fcos_demo")
+    root, work = base / "data", base / "work"
+    out = run_tool("tools/demo_detection.py", "--work-dir", str(work), "--data-root", str(root), timeout=1200).output
+    demo = SimpleNamespace(config="configs/fcos/fcos_tresnet-m-tiny_fpn_gn-head_1x_shapes.py", root=str(root),
+                           opts=["--cfg-options", f"data_root={root}/"], work=work, train_output=out,
+                           checkpoint=(work / "last_checkpoint").read_text().strip())
+    demo.tested = lambda: (last_metrics(work / "test"), out)  # the job's own tools/test.py run
+    return demo
 
 
 @pytest.fixture(scope="session")

@@ -34,9 +34,9 @@ def __data(with_mask):
                        metric=['bbox', 'segm'] if with_mask else 'bbox'))
 
 
-def __schedule(max_epochs):
+def __schedule(max_epochs, val_interval=4):
     return dict(
-        train_cfg=dict(max_epochs=max_epochs, val_interval=min(4, max_epochs)),
+        train_cfg=dict(max_epochs=max_epochs, val_interval=min(val_interval, max_epochs)),
         param_scheduler=[
             dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
             dict(type='CosineAnnealingLR', begin=0, end=max_epochs, by_epoch=True, eta_min=1e-5)
@@ -56,6 +56,8 @@ shapes_demo = dict(
         _delete_=True, type='OptimWrapper', optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05),
         paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0), clip_grad=dict(max_norm=35, norm_type=2)),
     **__schedule(12),  # the FCOS demo (the embedded default)
-    short=__schedule(6),  # every other family's learning check: CI runs six of them
+    short=__schedule(6, val_interval=6),  # the one-stage families' learning checks: validated at the end
+    # the two-stage families (Faster / Mask / Cascade R-CNN) reach box AP50 ~0.9 in 4 epochs (0.99 in 6)
+    two_stage=__schedule(4),
     log_processor=dict(window_size=10),
     randomness=dict(seed=0))

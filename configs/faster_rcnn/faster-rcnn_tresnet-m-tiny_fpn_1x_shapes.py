@@ -1,6 +1,6 @@
 # Faster R-CNN + TResNet-M reduced for a 2-core CPU on the generated shapes data (python tools/make_demo_data.py): the
 # learning check of faster-rcnn_tresnet-m_fpn_1x_coco.py (same detector, tools and evaluation; smaller backbone, FPN,
-# RPN and RoI head, 32 sampled RoIs per image (mmdet: 512), a 6-epoch from-scratch schedule:
+# RPN and RoI head, 32 sampled RoIs per image (mmdet: 512), a 4-epoch from-scratch schedule:
 # ../_base_/shapes_detection_demo.py).
 _base_ = ['./faster-rcnn_tresnet-m_fpn_1x_coco.py', '../_base_/shapes_detection_demo.py']
 data_root = _base_.shapes_demo.data_root
@@ -17,9 +17,9 @@ model = dict(
 train_dataloader = _base_.shapes_demo.train_dataloader
 val_dataloader = test_dataloader = _base_.shapes_demo.val_dataloader
 val_evaluator = test_evaluator = _base_.shapes_demo.evaluator
-train_cfg = _base_.shapes_demo.short.train_cfg
+train_cfg = _base_.shapes_demo.two_stage.train_cfg
 optim_wrapper = _base_.shapes_demo.optim_wrapper
-param_scheduler = _base_.shapes_demo.short.param_scheduler
-default_hooks = _base_.shapes_demo.short.default_hooks
+param_scheduler = _base_.shapes_demo.two_stage.param_scheduler
+default_hooks = _base_.shapes_demo.two_stage.default_hooks
 log_processor = _base_.shapes_demo.log_processor
 randomness = _base_.shapes_demo.randomness
