@@ -181,6 +181,7 @@ def pytest_configure(config):
         fd, path = tempfile.mkstemp(prefix="tresnet-test-groups-", suffix=".json")  # the workers inherit it
         os.close(fd)
         os.environ[_GROUPS_FILE] = path
+        config.add_cleanup(lambda: os.path.exists(path) and os.remove(path))
 
 
 def pytest_collection_modifyitems(config, items):
